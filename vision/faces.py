@@ -1,0 +1,174 @@
+"""Find faces with OpenCV's Haar cascade, cheaply, sample after sample.
+
+fer's own detector runs the cascade over the whole full-size frame, which
+is most of the cost of an analysis. `FaceTracker` saves that cost in two
+ways:
+
+- A full search runs on a downscaled grey copy of the frame (its cost
+  grows with the pixel count), and its boxes are scaled back to the
+  frame's pixels so that fer classifies each face from the full frame.
+- Between full searches, each face found in the previous sample is looked
+  for again only in a small window around its last box, at sizes close to
+  its last size. When any face is lost, a full search runs on the same
+  sample, so a face is never dropped because of tracking. A face that
+  newly appears is found at the next full search, at most
+  `redetect_interval` samples later.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import cv2
+import numpy as np
+
+# The cascade file that fer's FER() uses by default.
+CASCADE_FILE = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+
+# The cascade's own window is 24x24 pixels: a face smaller than that in the
+# downscaled frame cannot be found.
+CASCADE_WINDOW = 24
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectorSettings:
+    """How faces are searched for.
+
+    detection_max_side: the longer side, in pixels, of the grey copy that
+        the cascade searches; larger frames are shrunk to it, smaller ones
+        are searched as they are.
+    min_face_size: the smallest face, in the frame's pixels, to report
+        (fer's default is 50).
+    scale_factor, min_neighbors: passed to `detectMultiScale`, with fer's
+        defaults.
+    redetect_interval: samples between full searches while faces are
+        tracked; 1 searches the whole frame on every sample.
+    track_margin: how far around a tracked box to search, as a fraction of
+        the box's width and height on each side.
+    track_face_size: the size, in pixels, to which a tracked face's window
+        is scaled before the search.
+    """
+
+    detection_max_side: int = 320
+    min_face_size: int = 50
+    scale_factor: float = 1.1
+    min_neighbors: int = 5
+    redetect_interval: int = 5
+    track_margin: float = 0.5
+    track_face_size: int = 64
+
+
+@functools.cache
+def load_cascade() -> cv2.CascadeClassifier:
+    """Load the Haar cascade once per process."""
+    cascade = cv2.CascadeClassifier(CASCADE_FILE)
+    if cascade.empty():
+        raise RuntimeError(f"OpenCV could not load the Haar cascade {CASCADE_FILE}.")
+
+    return cascade
+
+
+def find_faces(frame: np.ndarray, settings: DetectorSettings) -> list[list[int]]:
+    """Return the faces in a BGR frame as [x, y, w, h] boxes, largest first."""
+    height, width = frame.shape[:2]
+    scale = min(1.0, settings.detection_max_side / max(width, height))
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+
+    min_size = max(CASCADE_WINDOW, round(settings.min_face_size * scale))
+    found = load_cascade().detectMultiScale(
+        grey,
+        scaleFactor=settings.scale_factor,
+        minNeighbors=settings.min_neighbors,
+        flags=cv2.CASCADE_SCALE_IMAGE,
+        minSize=(min_size, min_size),
+    )
+    boxes = [
+        [round(x / scale), round(y / scale), round(w / scale), round(h / scale)]
+        for x, y, w, h in found
+    ]
+    boxes.sort(key=box_area, reverse=True)
+    return boxes
+
+
+class FaceTracker:
+    """Find the faces of consecutive samples of one video (see the module doc)."""
+
+    def __init__(self, settings: DetectorSettings) -> None:
+        self.settings = settings
+        self.boxes: list[list[int]] = []
+        self.samples_since_search = 0
+
+    def find(self, frame: np.ndarray) -> list[list[int]]:
+        """Return the faces in the next sample as [x, y, w, h] boxes, largest first."""
+        due = self.samples_since_search + 1 >= self.settings.redetect_interval
+        if self.boxes and not due:
+            tracked = [track_face(frame, box, self.settings) for box in self.boxes]
+            if all(box is not None for box in tracked):
+                self.boxes = sorted(tracked, key=box_area, reverse=True)
+                self.samples_since_search += 1
+                return self.boxes
+
+        self.boxes = find_faces(frame, self.settings)
+        self.samples_since_search = 0
+        return self.boxes
+
+
+def box_area(box: list[int]) -> int:
+    return box[2] * box[3]
+
+
+def track_face(
+    frame: np.ndarray, box: list[int], settings: DetectorSettings
+) -> list[int] | None:
+    """Look for the face last seen at `box` near it; None when it is gone."""
+    frame_height, frame_width = frame.shape[:2]
+    x, y, w, h = box
+    margin_x, margin_y = (
+        round(w * settings.track_margin),
+        round(h * settings.track_margin),
+    )
+    left, top = max(0, x - margin_x), max(0, y - margin_y)
+    right = min(frame_width, x + w + margin_x)
+    bottom = min(frame_height, y + h + margin_y)
+    if right - left < CASCADE_WINDOW or bottom - top < CASCADE_WINDOW:
+        return None
+
+    grey = cv2.cvtColor(frame[top:bottom, left:right], cv2.COLOR_BGR2GRAY)
+    scale = min(1.0, settings.track_face_size / max(w, h))
+    if scale < 1.0:
+        size = (round((right - left) * scale), round((bottom - top) * scale))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+
+    # Accept a face from 0.75 to 1.33 times its last size.
+    face_size = max(w, h) * scale
+    min_size = max(CASCADE_WINDOW, round(face_size * 0.75))
+    max_size = max(min_size + 1, round(face_size * 1.33))
+    found = load_cascade().detectMultiScale(
+        grey,
+        scaleFactor=settings.scale_factor,
+        minNeighbors=settings.min_neighbors,
+        flags=cv2.CASCADE_SCALE_IMAGE,
+        minSize=(min_size, min_size),
+        maxSize=(max_size, max_size),
+    )
+    if len(found) == 0:
+        return None
+
+    # The candidate whose centre is nearest the last box's centre.
+    centre_x, centre_y = (x - left + w / 2) * scale, (y - top + h / 2) * scale
+    best = min(
+        found,
+        key=lambda c: (c[0] + c[2] / 2 - centre_x) ** 2
+        + (c[1] + c[3] / 2 - centre_y) ** 2,
+    )
+    bx, by, bw, bh = (int(value) for value in best)
+    return [
+        left + round(bx / scale),
+        top + round(by / scale),
+        round(bw / scale),
+        round(bh / scale),
+    ]

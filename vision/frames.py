@@ -1,0 +1,150 @@
+"""Stream sampled video frames from ffmpeg as BGR arrays, one at a time.
+
+One ffmpeg process decodes the video, keeps `sample_rate` frames per
+second with the `fps` filter, scales them to a fixed size and writes them
+to a pipe as raw `bgr24`. Because the size is forced by the `scale`
+filter, every frame is exactly `width * height * 3` bytes, even when the
+stream changes resolution midway (browsers' MediaRecorder may do that).
+Only a few frames are held in memory at any time, whatever the video's
+length.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import ffmpeg
+import numpy as np
+
+from vision.errors import ConversionError
+from vision.ffmpeg_process import FfmpegProcess, ffmpeg_exe, input_url
+
+logger = logging.getLogger(__name__)
+
+# Decoded frames that a reader thread may hold ahead of the analysis, so
+# that ffmpeg keeps decoding while the face detector runs.
+FRAMES_AHEAD = 2
+
+
+def build_sampling_command(
+    path: str | Path, *, sample_rate: float, width: int, height: int
+) -> list[str]:
+    """Return the ffmpeg arguments that write sampled raw BGR frames to stdout.
+
+    ffmpeg applies the rotation metadata before the filters (its
+    `autorotate` default), so `width` and `height` are the displayed size.
+    """
+    stream = ffmpeg.input(input_url(path))
+    video = (
+        stream.video.filter("fps", fps=sample_rate)
+        .filter("scale", width, height, flags="area")
+        .filter("setsar", 1)
+    )
+    output = video.output("pipe:", format="rawvideo", pix_fmt="bgr24")
+    executable, *arguments = output.compile(cmd=ffmpeg_exe())
+    # ffmpeg-python puts global options last, where ffmpeg 7 may ignore them.
+    return [executable, "-hide_banner", "-nostdin", "-loglevel", "error", *arguments]
+
+
+def read_sampled_frames(
+    path: str | Path,
+    *,
+    sample_rate: float,
+    width: int,
+    height: int,
+    deadline: float | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield the frames of `path` sampled at `sample_rate` frames per second.
+
+    Each frame is a `(height, width, 3)` uint8 BGR array. Raises
+    ConversionError when ffmpeg fails, or decodes no frame at all, and
+    TimeoutError once `deadline` (a `time.monotonic()` value) passes; ffmpeg
+    is killed first in both cases and whenever the caller stops early.
+    """
+    args = build_sampling_command(
+        path, sample_rate=sample_rate, width=width, height=height
+    )
+    frame_bytes = width * height * 3
+    frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=FRAMES_AHEAD)
+    frame_count = 0
+
+    with FfmpegProcess(args, deadline=deadline) as ffmpeg_run:
+        reader = threading.Thread(
+            target=_read_frames,
+            args=(ffmpeg_run, frame_bytes, (height, width, 3), frames),
+            daemon=True,
+        )
+        reader.start()
+        reached_end = False
+        try:
+            while (frame := frames.get()) is not None:
+                frame_count += 1
+                yield frame
+
+            reached_end = True
+        finally:
+            if not reached_end:
+                ffmpeg_run.kill()
+                _drain(frames)
+            reader.join()
+
+        returncode = ffmpeg_run.wait()
+
+    if ffmpeg_run.timed_out:
+        raise TimeoutError(f"Decoding {path} ran past the deadline.")
+
+    if returncode != 0:
+        raise ConversionError(
+            f"ffmpeg exited with code {returncode} while decoding {path}: "
+            f"{ffmpeg_run.stderr_text()}"
+        )
+
+    if frame_count == 0:
+        raise ConversionError(
+            f"ffmpeg decoded no frame from {path}: {ffmpeg_run.stderr_text()}"
+        )
+
+
+def _read_frames(
+    ffmpeg_run: FfmpegProcess,
+    frame_bytes: int,
+    shape: tuple[int, int, int],
+    frames: queue.Queue[np.ndarray | None],
+) -> None:
+    try:
+        while True:
+            buffer = bytearray(frame_bytes)
+            if not _read_exactly(ffmpeg_run.stdout, memoryview(buffer)):
+                break
+
+            frames.put(np.frombuffer(buffer, dtype=np.uint8).reshape(shape))
+    finally:
+        # The end marker always arrives, so the consumer never waits forever.
+        frames.put(None)
+
+
+def _read_exactly(pipe, view: memoryview) -> bool:
+    """Fill `view` from `pipe`; return False at the end of the stream.
+
+    A partial frame at the end (ffmpeg killed midway) counts as the end.
+    """
+    filled = 0
+    while filled < len(view):
+        count = pipe.readinto(view[filled:])
+        if not count:
+            return False
+
+        filled += count
+
+    return True
+
+
+def _drain(frames: queue.Queue[np.ndarray | None]) -> None:
+    # Empty the queue until the reader thread's end marker arrives, so a
+    # reader blocked on a full queue can finish.
+    while frames.get() is not None:
+        pass
