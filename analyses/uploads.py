@@ -1,0 +1,107 @@
+"""Accept uploaded files for analyses and reactions.
+
+Shared by the JSON API and the upload form, so both apply the same size
+limit and create the same rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from analyses.models import Analysis
+from analyses.storage import display_name
+from jobs.models import Job
+from jobs.queue import create_job
+
+# Multipart bodies carry a few hundred bytes of headers around the file.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class UploadTooLarge(Exception):
+    def __init__(self) -> None:
+        limit_mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        super().__init__(
+            f"The file is larger than the upload limit of {limit_mb} MB. "
+            "Trim or compress the video, then upload it again."
+        )
+
+
+class EmptyUpload(Exception):
+    def __init__(self) -> None:
+        super().__init__("The file is empty. Choose a video or image file and retry.")
+
+
+def check_declared_size(request) -> None:
+    """Reject a request whose declared body size is over the limit, before
+    Django reads and stores any of it."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+        raise UploadTooLarge()
+
+
+def check_file(upload: UploadedFile) -> None:
+    if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
+        raise UploadTooLarge()
+    if not upload.size:
+        raise EmptyUpload()
+
+
+def create_analysis(owner, upload: UploadedFile, sample_rate: float | None = None):
+    """Store the upload, create its analysis and queue its job."""
+    check_file(upload)
+    rate = sample_rate or settings.SAMPLE_RATE
+
+    analysis = Analysis(
+        owner=owner,
+        original_name=display_name(upload.name or "upload"),
+        size=upload.size,
+        sample_rate=rate,
+    )
+    analysis.video.save(upload.name or "upload", upload, save=False)
+    try:
+        with transaction.atomic():
+            analysis.save()
+            job = create_job(
+                job_type=Job.Type.VIDEO_ANALYSIS,
+                analysis=analysis,
+                payload={"sample_rate": rate},
+            )
+    except BaseException:
+        analysis.delete_files()
+        raise
+
+    return analysis, job
+
+
+def create_reaction(analysis, recorded_by, upload: UploadedFile, offset: float):
+    from reactions.models import Reaction
+
+    check_file(upload)
+
+    reaction = Reaction(
+        analysis=analysis,
+        recorded_by=recorded_by,
+        size=upload.size,
+        offset=offset,
+        sample_rate=analysis.sample_rate,
+    )
+    reaction.recording.save(upload.name or "recording.webm", upload, save=False)
+    try:
+        with transaction.atomic():
+            reaction.save()
+            job = create_job(
+                job_type=Job.Type.REACTION,
+                analysis=analysis,
+                reaction=reaction,
+                payload={"sample_rate": analysis.sample_rate, "offset": offset},
+            )
+    except BaseException:
+        reaction.delete_files()
+        raise
+
+    return reaction, job

@@ -1,0 +1,116 @@
+"""Take back jobs whose worker died, and wake the queue after a restart."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_q.brokers import get_broker
+
+from jobs.errors import USER_MESSAGES
+from jobs.models import Job
+from jobs.queue import TASK_PATH
+from jobs.runner import time_limit
+
+logger = logging.getLogger(__name__)
+
+# A processing job whose heartbeat is older than this is taken to be
+# orphaned even if a process with its worker's pid exists (pids get reused).
+STALE_HEARTBEAT = timedelta(minutes=5)
+
+
+def recover_interrupted_jobs() -> None:
+    """Requeue or fail every processing job whose worker is gone, then make
+    sure each queued job has a task on the broker.
+
+    Called when a worker process starts. With the single worker the
+    cluster runs, no other process can be running a job at that moment
+    unless a second cluster was started by hand; the pid and heartbeat
+    checks keep that case from touching live jobs.
+    """
+    for job in Job.objects.filter(status=Job.Status.PROCESSING):
+        if _worker_is_alive(job):
+            continue
+        _recover(job)
+
+    _top_up_broker()
+
+
+def _worker_is_alive(job: Job) -> bool:
+    if job.worker_pid is None or job.worker_pid == os.getpid():
+        return False
+    if job.heartbeat_at and timezone.now() - job.heartbeat_at > STALE_HEARTBEAT:
+        return False
+    try:
+        os.kill(job.worker_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _recover(job: Job) -> None:
+    now = timezone.now()
+    ran_too_long = (
+        job.started_at is not None
+        and (now - job.started_at).total_seconds() > time_limit(job.job_type)
+    )
+    out_of_attempts = job.attempts >= settings.JOB_MAX_ATTEMPTS
+
+    with transaction.atomic():
+        if ran_too_long or out_of_attempts:
+            category = (
+                Job.ErrorCategory.TIMEOUT if ran_too_long else Job.ErrorCategory.UNKNOWN
+            )
+            changes = {
+                "status": Job.Status.FAILED,
+                "finished_at": now,
+                "error": (
+                    f"The worker (pid {job.worker_pid}) stopped while running job "
+                    f"{job.pk}, attempt {job.attempts}."
+                ),
+                "error_user_message": USER_MESSAGES[category],
+                "error_category": category,
+                "is_transient": True,
+            }
+        else:
+            # The job keeps its queued_at, so it runs before younger jobs.
+            changes = {"status": Job.Status.QUEUED, "progress": 0.0, "worker_pid": None}
+
+        changed = Job.objects.filter(
+            pk=job.pk, status=Job.Status.PROCESSING, worker_pid=job.worker_pid
+        ).update(**changes)
+        if not changed:
+            return
+
+        job.refresh_from_db()
+        job.sync_subject_status()
+
+    logger.warning(
+        "Job %s was left processing by worker pid %s; it is now %s",
+        job.pk,
+        job.worker_pid,
+        job.status,
+    )
+
+
+def _top_up_broker() -> None:
+    """Add tasks so that every queued job has one the broker can hand out.
+
+    Tasks taken by a cluster that was killed stay locked on the broker
+    until django-q2's retry period ends; without new tasks their jobs
+    would wait that long.
+    """
+    from django_q.tasks import async_task
+
+    queued = Job.objects.filter(status=Job.Status.QUEUED).count()
+    missing = queued - get_broker().queue_size()
+    for _ in range(max(missing, 0)):
+        async_task(TASK_PATH, None, task_name="recovered-job")
+    if missing > 0:
+        logger.info("Sent %s tasks for queued jobs after a worker start", missing)

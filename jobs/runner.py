@@ -1,0 +1,175 @@
+"""Run queued jobs in the worker: claim, execute, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import traceback
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jobs.errors import classify
+from jobs.handlers import get_handler
+from jobs.models import Job
+
+logger = logging.getLogger(__name__)
+
+# Progress is written at most this often, so the worker's writes stay
+# short and rare next to the pages' reads.
+PROGRESS_INTERVAL_SECONDS = 1.0
+
+
+class JobTimeout(TimeoutError):
+    """The watchdog stopped a job that ran past its time limit."""
+
+
+def time_limit(job_type: str) -> int:
+    if job_type == Job.Type.REACTION:
+        return settings.REACTION_PROCESSING_TIMEOUT_SECONDS
+    return settings.ANALYSIS_PROCESSING_TIMEOUT_SECONDS
+
+
+class JobContext:
+    """What a handler gets besides its job: the deadline and progress reports."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.limit_seconds = time_limit(job.job_type)
+        self.deadline = time.monotonic() + self.limit_seconds
+        self._last_write = 0.0
+
+    def check_deadline(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise JobTimeout(
+                f"Job {self.job.pk} timed out after {self.limit_seconds} seconds."
+            )
+
+    def report_progress(self, fraction: float) -> None:
+        """Store progress (clamped to 0..1) and a heartbeat, at most once a second."""
+        self.check_deadline()
+
+        now = time.monotonic()
+        if now - self._last_write < PROGRESS_INTERVAL_SECONDS and fraction < 1.0:
+            return
+
+        self._last_write = now
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        Job.objects.filter(pk=self.job.pk, status=Job.Status.PROCESSING).update(
+            progress=fraction, heartbeat_at=timezone.now()
+        )
+
+
+def run_next_job(job_id: int | None = None) -> str:
+    """Run the oldest queued job; the django-q2 task's entry point.
+
+    `job_id` names the job whose queueing sent this task and is used only
+    in logs: every queued job sends one task, so taking the oldest job each
+    time runs them all, in queue order.
+    """
+    job = claim_next_job()
+    if job is None:
+        logger.debug("Task for job %s found nothing queued", job_id)
+        return "idle"
+
+    execute(job)
+    return job.status
+
+
+def claim_next_job() -> Job | None:
+    """Move the oldest queued job to processing, or return None.
+
+    The status filter on the update makes the claim safe against a second
+    worker: only one update can change the row.
+    """
+    while True:
+        candidate = Job.objects.next_queued()
+        if candidate is None:
+            return None
+
+        now = timezone.now()
+        with transaction.atomic():
+            claimed = Job.objects.filter(
+                pk=candidate.pk, status=Job.Status.QUEUED
+            ).update(
+                status=Job.Status.PROCESSING,
+                attempts=F("attempts") + 1,
+                progress=0.0,
+                started_at=now,
+                heartbeat_at=now,
+                finished_at=None,
+                worker_pid=os.getpid(),
+            )
+            if claimed:
+                candidate.refresh_from_db()
+                candidate.sync_subject_status()
+                return candidate
+
+
+def execute(job: Job) -> None:
+    logger.info(
+        "Job %s (%s) started, attempt %s", job.pk, job.job_type, job.attempts
+    )
+    started = time.monotonic()
+    try:
+        handler = get_handler(job.job_type)
+        handler(job, JobContext(job))
+    except Exception as exc:
+        logger.warning(
+            "Job %s (%s) failed after %.1f s: %s",
+            job.pk,
+            job.job_type,
+            time.monotonic() - started,
+            exc,
+            exc_info=True,
+        )
+        mark_failed(job, exc)
+        return
+
+    mark_completed(job)
+    logger.info(
+        "Job %s (%s) completed in %.1f s",
+        job.pk,
+        job.job_type,
+        time.monotonic() - started,
+    )
+
+
+def mark_completed(job: Job) -> None:
+    with transaction.atomic():
+        changed = Job.objects.filter(pk=job.pk, status=Job.Status.PROCESSING).update(
+            status=Job.Status.COMPLETED,
+            progress=1.0,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+        )
+        if not changed:
+            logger.warning("Job %s was deleted or changed while it ran", job.pk)
+            return
+
+        job.status = Job.Status.COMPLETED
+        job.sync_subject_status()
+
+
+def mark_failed(job: Job, exc: BaseException) -> None:
+    outcome = classify(exc)
+    technical = "".join(traceback.format_exception(exc)).strip()
+
+    with transaction.atomic():
+        changed = Job.objects.filter(pk=job.pk, status=Job.Status.PROCESSING).update(
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            error=technical,
+            error_user_message=outcome.user_message,
+            error_category=outcome.category,
+            is_transient=outcome.is_transient,
+        )
+        if not changed:
+            logger.warning("Job %s was deleted or changed while it ran", job.pk)
+            return
+
+        job.status = Job.Status.FAILED
+        job.sync_subject_status()

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import logging
+
+from django.dispatch import receiver
+from django_q.signals import post_spawn
+
+logger = logging.getLogger(__name__)
+
+
+@receiver(post_spawn)
+def recover_on_worker_start(sender, proc_name, **kwargs) -> None:
+    from jobs.recovery import recover_interrupted_jobs
+
+    try:
+        recover_interrupted_jobs()
+    except Exception:
+        # A failed recovery must not stop the worker from taking new jobs.
+        logger.exception("Recovering interrupted jobs failed in %s", proc_name)
