@@ -17,3 +17,12 @@ def recover_on_worker_start(sender, proc_name, **kwargs) -> None:
     except Exception:
         # A failed recovery must not stop the worker from taking new jobs.
         logger.exception("Recovering interrupted jobs failed in %s", proc_name)
+
+    # Load the emotion model now, once per worker process, rather than
+    # inside the first job.
+    from vision.analyzer import load_model
+
+    try:
+        load_model()
+    except Exception:
+        logger.exception("Loading the emotion model failed in %s", proc_name)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +121,89 @@ def _named(handle, name: str):
 @pytest.fixture
 def sample_upload():
     return upload
+
+
+def test_database_url() -> str:
+    """The URL of the database this test run uses, for child processes."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+
+    user = config.get("USER") or ""
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = config.get("HOST") or "127.0.0.1"
+    port = f":{config['PORT']}" if config.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{config['NAME']}"
+
+
+class Cluster:
+    """A real `manage.py qcluster` process on the test database."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        """Stop the cluster the way Ctrl-C would, and wait for it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        """Kill the cluster and all its processes at once, as a crash would."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def cluster_env(transactional_db, data_dir) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "REACTION_LAB_DATA_DIR": str(data_dir),
+        "REACTION_LAB_LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture
+def cluster(cluster_env, data_dir):
+    """A qcluster controller; the test calls start(). Stopped afterwards."""
+    controller = Cluster(cluster_env, data_dir / "qcluster.log")
+    yield controller
+    controller.stop()
+
+
+def wait_for(condition, timeout: float, interval: float = 0.25, message: str = ""):
+    """Poll `condition` until it returns a true value or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(message or f"condition not met within {timeout} s")
