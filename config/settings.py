@@ -134,6 +134,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Serve files straight from STATICFILES_DIRS too, so pages work before
+# collectstatic has run (tests, a first `manage.py runserver`).
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     # Uploads live outside any public URL: MEDIA_URL is unset on purpose and
     # every video goes through a view that checks its owner.
@@ -151,8 +155,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # Uploads and analysis
 
 MAX_UPLOAD_BYTES = env_int("REACTION_LAB_MAX_UPLOAD_MB", 500, minimum=1) * 1024 * 1024
-# Django itself refuses request bodies over this size; the upload views
-# return 413 with a clear message before that for files.
+# Largest request body Django reads into memory apart from file parts.
+# Files stream to temporary files; MAX_UPLOAD_BYTES bounds them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SAMPLE_RATE = env_float("REACTION_LAB_SAMPLE_RATE", 5.0)
