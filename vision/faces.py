@@ -43,20 +43,30 @@ class DetectorSettings:
     scale_factor, min_neighbors: passed to `detectMultiScale`, with fer's
         defaults.
     redetect_interval: samples between full searches while faces are
-        tracked; 1 searches the whole frame on every sample.
+        tracked (10 at 5 samples per second: every 2 s); 1 searches the
+        whole frame on every sample.
     track_margin: how far around a tracked box to search, as a fraction of
         the box's width and height on each side.
     track_face_size: the size, in pixels, to which a tracked face's window
         is scaled before the search.
+    refine_found_faces: search again around each face that a full search
+        found, at the frame's resolution, so that its box is as precise as
+        a tracked one.
+
+    The defaults were chosen with `python -m bench` against fer's own
+    full-frame search (see BENCHMARKS.md): smaller values of
+    detection_max_side or track_face_size save time but move the boxes
+    enough to change the emotion scores of some samples.
     """
 
     detection_max_side: int = 320
     min_face_size: int = 50
     scale_factor: float = 1.1
     min_neighbors: int = 5
-    redetect_interval: int = 5
+    redetect_interval: int = 10
     track_margin: float = 0.5
     track_face_size: int = 64
+    refine_found_faces: bool = True
 
 
 @functools.cache
@@ -113,6 +123,12 @@ class FaceTracker:
                 return self.boxes
 
         self.boxes = find_faces(frame, self.settings)
+        if self.settings.refine_found_faces:
+            refined = (track_face(frame, box, self.settings) for box in self.boxes)
+            self.boxes = [
+                new or old for new, old in zip(refined, self.boxes, strict=True)
+            ]
+            self.boxes.sort(key=box_area, reverse=True)
         self.samples_since_search = 0
         return self.boxes
 

@@ -37,10 +37,13 @@ def build_sampling_command(
 
     ffmpeg applies the rotation metadata before the filters (its
     `autorotate` default), so `width` and `height` are the displayed size.
+    With `round="up"`, the `fps` filter's sample at time t is the frame on
+    screen at t (the last one whose timestamp is at or before t), rather
+    than a frame up to half a sample period later.
     """
     stream = ffmpeg.input(input_url(path))
     video = (
-        stream.video.filter("fps", fps=sample_rate)
+        stream.video.filter("fps", fps=sample_rate, round="up")
         .filter("scale", width, height, flags="area")
         .filter("setsar", 1)
     )
