@@ -1,21 +1,270 @@
-"""Pages for analyses."""
+"""Pages for analyses: projects list, upload form, analysis page, media."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+import mimetypes
 
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from analyses import uploads
+from analyses.forms import UploadForm
 from analyses.media import serve_file
 from analyses.models import Analysis
+from jobs.models import Job
+from jobs.views import (
+    POLL_SECONDS,
+    login_required_or_403,
+    queue_positions,
+    queue_widget_context,
+)
+from reactions.models import Reaction
+
+
+def analysis_jobs(user):
+    """Video-analysis jobs of the user's analyses, with their analysis."""
+    return (
+        Job.objects.filter(job_type=Job.Type.VIDEO_ANALYSIS, analysis__owner=user)
+        .select_related("analysis")
+        .defer("payload", "error", "analysis__timeline")
+    )
+
+
+def projects_with_jobs(user):
+    jobs = Job.objects.filter(job_type=Job.Type.VIDEO_ANALYSIS).defer(
+        "payload", "error"
+    )
+    return (
+        Analysis.objects.for_user(user)
+        .without_results()
+        .prefetch_related(Prefetch("jobs", queryset=jobs, to_attr="video_jobs"))
+    )
+
+
+def notify(response, message: str, level: str = "success", *events: str):
+    """Ask the page to show a toast and fire `events` on its body."""
+    trigger_client_event(response, "showToast", {"message": message, "level": level})
+    for event in events:
+        trigger_client_event(response, event)
+    return response
 
 
 def home(request):
-    analyses = Analysis.objects.for_user(request.user).without_results()
-    return render(request, "analyses/home.html", {"analyses": analyses})
+    context = {
+        **upload_form_context(UploadForm()),
+        "analyses": projects_with_jobs(request.user),
+        **queue_widget_context(request.user),
+    }
+    return render(request, "analyses/home.html", context)
+
+
+@require_GET
+@login_required_or_403
+def project_list(request):
+    context = {
+        "analyses": projects_with_jobs(request.user),
+        "poll_seconds": POLL_SECONDS,
+    }
+    return render(request, "analyses/home.html#project-list", context)
+
+
+@require_POST
+@login_required_or_403
+def upload_video(request):
+    """Store an uploaded video with `create_analysis` and queue its job."""
+    try:
+        uploads.check_declared_size(request)
+    except uploads.UploadTooLarge as exc:
+        form = UploadForm()
+        form.add_error("video", str(exc))
+        return upload_rejected(request, form, status=413)
+
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return upload_rejected(request, form, status=400)
+
+    try:
+        analysis, _job = uploads.create_analysis(
+            request.user, form.cleaned_data["video"]
+        )
+    except uploads.UploadTooLarge as exc:
+        form.add_error("video", str(exc))
+        return upload_rejected(request, form, status=413)
+    except uploads.EmptyUpload as exc:
+        form.add_error("video", str(exc))
+        return upload_rejected(request, form, status=400)
+
+    message = f"“{analysis.original_name}” was uploaded and queued for analysis."
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(analysis)
+
+    response = render(
+        request,
+        "analyses/home.html#upload-form",
+        upload_form_context(UploadForm()),
+    )
+    return notify(response, message, "success", "analysisCreated", "queueChanged")
+
+
+def upload_form_context(form: UploadForm) -> dict:
+    return {
+        "form": form,
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        "too_large_message": str(uploads.UploadTooLarge()),
+    }
+
+
+def upload_rejected(request, form: UploadForm, status: int):
+    """Show the form with its errors: the fragment for htmx, else the page."""
+    if request.htmx:
+        context = upload_form_context(form)
+        return render(request, "analyses/home.html#upload-form", context, status=status)
+
+    context = {
+        **upload_form_context(form),
+        "analyses": projects_with_jobs(request.user),
+        **queue_widget_context(request.user),
+    }
+    return render(request, "analyses/home.html", context, status=status)
+
+
+@require_GET
+@login_required_or_403
+def analysis_card(request, pk: int):
+    """Return an analysis's card; it polls until the job has ended."""
+    job = get_object_or_404(analysis_jobs(request.user), analysis_id=pk)
+    analysis = job.analysis
+    analysis.video_jobs = [job]
+
+    response = render(
+        request,
+        "analyses/home.html#analysis-card",
+        {"analysis": analysis, "poll_seconds": POLL_SECONDS},
+    )
+    return notify_if_finished(response, job, analysis)
+
+
+def notify_if_finished(response, job: Job, analysis: Analysis):
+    """Toast the end of a job to a page that was polling it.
+
+    Only a page that saw the job active polls it, so each ending is
+    announced once per open page.
+    """
+    if job.status == Job.Status.COMPLETED:
+        message = f"“{analysis.original_name}” is analysed."
+        return notify(response, message, "success", "analysisFinished", "queueChanged")
+    if job.status == Job.Status.FAILED:
+        message = f"The analysis of “{analysis.original_name}” failed."
+        return notify(response, message, "error", "analysisFinished", "queueChanged")
+    return response
 
 
 def analysis_detail(request, pk: int):
     analysis = get_object_or_404(Analysis.objects.for_user(request.user), pk=pk)
-    return render(request, "analyses/detail.html", {"analysis": analysis})
+    context = {
+        "analysis": analysis,
+        "job": analysis.job,
+        "is_image": is_image(analysis),
+        "poll_seconds": POLL_SECONDS,
+        **results_context(analysis),
+    }
+    return render(request, "analyses/detail.html", context)
+
+
+def is_image(analysis: Analysis) -> bool:
+    if analysis.media_kind:
+        return analysis.media_kind == "image"
+    content_type = mimetypes.guess_type(analysis.video.name)[0] or ""
+    return content_type.startswith("image/")
+
+
+def results_context(analysis: Analysis) -> dict:
+    jobs = Job.objects.defer("payload", "error")
+    reactions = list(
+        analysis.reactions.select_related("recorded_by").prefetch_related(
+            Prefetch("jobs", queryset=jobs)
+        )
+    )
+    if any(r.status == Reaction.Status.QUEUED for r in reactions):
+        positions = queue_positions()
+        for reaction in reactions:
+            if reaction.job:
+                reaction.job.position = positions.get(reaction.job.pk)
+
+    completed = [r for r in reactions if r.status == Reaction.Status.COMPLETED]
+    step = 1 / (analysis.sample_rate or settings.SAMPLE_RATE)
+    chart = {
+        "duration": analysis.duration,
+        "video": main_face_series(analysis.timeline),
+        "reactions": average_series(completed, step),
+    }
+    shares = (analysis.summary or {}).get("shares") or {}
+    return {
+        "reactions": reactions,
+        "reaction_count": sum(1 for r in completed if r.timeline),
+        "chart": chart,
+        "shares": sorted(shares.items(), key=lambda item: item[1], reverse=True),
+    }
+
+
+@require_GET
+@login_required_or_403
+def analysis_results(request, pk: int):
+    """Return the summary, charts and reactions, after a job has ended."""
+    analysis = get_object_or_404(Analysis.objects.for_user(request.user), pk=pk)
+    context = {
+        "analysis": analysis,
+        "poll_seconds": POLL_SECONDS,
+        **results_context(analysis),
+    }
+    return render(request, "analyses/detail.html#results", context)
+
+
+@require_GET
+@login_required_or_403
+def job_panel(request, pk: int):
+    """Return the analysis job's status panel; it polls while the job is active."""
+    job = get_object_or_404(analysis_jobs(request.user), analysis_id=pk)
+    job.position = job.queue_position()
+
+    response = render(
+        request,
+        "analyses/detail.html#job-panel",
+        {"analysis": job.analysis, "job": job, "poll_seconds": POLL_SECONDS},
+    )
+    return notify_if_finished(response, job, job.analysis)
+
+
+@require_POST
+@login_required_or_403
+def retry_analysis(request, pk: int):
+    """Queue a failed analysis job again, reusing the stored upload."""
+    job = get_object_or_404(analysis_jobs(request.user), analysis_id=pk)
+    if job.retry():
+        message, level, status = "The analysis is queued again.", "success", 200
+    else:
+        message = f"Only a failed job can be retried; this one is {job.status}."
+        level, status = "error", 409
+
+    if not request.htmx:
+        tag = messages.SUCCESS if level == "success" else messages.ERROR
+        messages.add_message(request, tag, message)
+        return redirect(job.analysis)
+
+    job.position = job.queue_position()
+    response = render(
+        request,
+        "analyses/detail.html#job-panel",
+        {"analysis": job.analysis, "job": job, "poll_seconds": POLL_SECONDS},
+        status=status,
+    )
+    return notify(response, message, level, "queueChanged")
 
 
 def analysis_video(request, pk: int):
@@ -23,3 +272,72 @@ def analysis_video(request, pk: int):
         Analysis.objects.for_user(request.user).without_results(), pk=pk
     )
     return serve_file(request, analysis.video.path)
+
+
+def analysis_thumbnail(request, pk: int):
+    analysis = get_object_or_404(
+        Analysis.objects.for_user(request.user).without_results(), pk=pk
+    )
+    if not analysis.thumbnail:
+        raise Http404("This analysis has no thumbnail yet.")
+    return serve_file(request, analysis.thumbnail.path)
+
+
+# Chart data. Each series has one value per sample, or None where the
+# sample found no face, so the chart shows a gap instead of a false zero.
+
+EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
+def main_face(sample: dict) -> dict | None:
+    """Return the sample's largest face: the person filmed, not a false
+    detection in the background, which is usually smaller."""
+    faces = sample.get("faces") or []
+    if not faces:
+        return None
+    return max(faces, key=lambda face: face["box"][2] * face["box"][3])
+
+
+def main_face_series(timeline: list | None) -> dict:
+    """Return sample times and, per emotion, the main face's scores."""
+    times = []
+    series: dict[str, list] = {emotion: [] for emotion in EMOTIONS}
+    for sample in timeline or []:
+        times.append(round(sample["time"], 3))
+        face = main_face(sample)
+        scores = face["emotions"] if face else {}
+        for emotion in EMOTIONS:
+            series[emotion].append(scores.get(emotion))
+
+    return {"times": times, "series": series}
+
+
+def average_series(reactions: list, step: float) -> dict:
+    """Average the reactions' main-face scores on the video's clock.
+
+    Reaction samples do not fall on the same instants, so each is put in
+    the bin of width `step` seconds nearest to its time. `viewers` counts
+    the samples behind each bin's average.
+    """
+    sums: dict[int, dict[str, float]] = {}
+    counts: dict[int, int] = {}
+    for reaction in reactions:
+        for sample in reaction.timeline or []:
+            face = main_face(sample)
+            if face is None:
+                continue
+            index = round(sample["time"] / step)
+            totals = sums.setdefault(index, dict.fromkeys(EMOTIONS, 0.0))
+            for emotion in EMOTIONS:
+                totals[emotion] += face["emotions"].get(emotion, 0.0)
+            counts[index] = counts.get(index, 0) + 1
+
+    indices = sorted(sums)
+    return {
+        "times": [round(index * step, 3) for index in indices],
+        "series": {
+            emotion: [round(sums[i][emotion] / counts[i], 4) for i in indices]
+            for emotion in EMOTIONS
+        },
+        "viewers": [counts[i] for i in indices],
+    }

@@ -1,0 +1,163 @@
+// Emotion timeline charts tied to the analysis page's video player.
+//
+// Each <canvas data-emotion-chart> reads its series from the JSON element
+// named by data-source. A vertical line follows the video's playback
+// position, and a click (or the arrow keys) moves the video there.
+"use strict";
+
+const EMOTION_COLOURS = {
+  angry: "#d62728",
+  disgust: "#6b8e23",
+  fear: "#9467bd",
+  happy: "#e6a100",
+  sad: "#1f77b4",
+  surprise: "#ff7f0e",
+  neutral: "#7f7f7f",
+};
+
+const SEEK_STEP_SECONDS = 1;
+
+function formatSeconds(value) {
+  const minutes = Math.floor(value / 60);
+  const seconds = Math.floor(value % 60);
+  return `${minutes}:${String(seconds).padStart(2, "0")}`;
+}
+
+// Draws the playback position; chart.$video is set by createChart.
+const playheadPlugin = {
+  id: "playhead",
+  afterDatasetsDraw(chart) {
+    const video = chart.$video;
+    if (!video) {
+      return;
+    }
+    const { ctx, chartArea, scales } = chart;
+    const x = scales.x.getPixelForValue(video.currentTime);
+    if (x < chartArea.left || x > chartArea.right) {
+      return;
+    }
+    ctx.save();
+    ctx.strokeStyle = "#111";
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(x, chartArea.top);
+    ctx.lineTo(x, chartArea.bottom);
+    ctx.stroke();
+    ctx.restore();
+  },
+};
+
+function seek(video, seconds) {
+  const end = Number.isFinite(video.duration) ? video.duration : seconds;
+  video.currentTime = Math.min(Math.max(seconds, 0), end);
+}
+
+// Every chart of one video is redrawn on each animation frame while the
+// video plays, and once after each seek.
+function followVideo(video, chart) {
+  if (!video.$charts) {
+    video.$charts = new Set();
+    const redraw = () => {
+      for (const each of video.$charts) {
+        if (each.canvas.isConnected) {
+          each.draw();
+        } else {
+          each.destroy();
+          video.$charts.delete(each);
+        }
+      }
+    };
+    const loop = () => {
+      redraw();
+      if (!video.paused && !video.ended) {
+        requestAnimationFrame(loop);
+      }
+    };
+    video.addEventListener("play", () => requestAnimationFrame(loop));
+    video.addEventListener("seeked", redraw);
+    video.addEventListener("timeupdate", redraw);
+  }
+  video.$charts.add(chart);
+}
+
+function createChart(canvas) {
+  const data = JSON.parse(document.getElementById(canvas.dataset.source).textContent);
+  const part = data[canvas.dataset.series];
+  const video = document.getElementById(canvas.dataset.video);
+  const lastTime = part.times.length ? part.times[part.times.length - 1] : 0;
+  const duration = data.duration || lastTime;
+
+  const datasets = Object.entries(part.series).map(([emotion, values]) => ({
+    label: emotion,
+    data: part.times.map((time, index) => ({ x: time, y: values[index] })),
+    borderColor: EMOTION_COLOURS[emotion],
+    backgroundColor: EMOTION_COLOURS[emotion],
+    borderWidth: 1.5,
+    pointRadius: 0,
+    spanGaps: false,
+  }));
+
+  const existing = Chart.getChart(canvas);
+  if (existing) {
+    existing.destroy();
+  }
+
+  const chart = new Chart(canvas, {
+    type: "line",
+    data: { datasets },
+    plugins: [playheadPlugin],
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      normalized: true,
+      interaction: { mode: "nearest", axis: "x", intersect: false },
+      scales: {
+        x: {
+          type: "linear",
+          min: 0,
+          max: duration,
+          title: { display: true, text: "Video time" },
+          ticks: { callback: formatSeconds },
+        },
+        y: {
+          min: 0,
+          max: 1,
+          title: { display: true, text: "Score" },
+          ticks: { callback: (value) => `${Math.round(value * 100)} %` },
+        },
+      },
+      plugins: {
+        legend: { position: "bottom", labels: { boxWidth: 12 } },
+        tooltip: {
+          callbacks: {
+            title: (items) => (items.length ? formatSeconds(items[0].parsed.x) : ""),
+            label: (item) => `${item.dataset.label}: ${Math.round(item.parsed.y * 100)} %`,
+          },
+        },
+      },
+      onClick: (event, _elements, target) => {
+        if (video) {
+          seek(video, target.scales.x.getValueForPixel(event.x));
+          target.draw();
+        }
+      },
+    },
+  });
+
+  if (video) {
+    chart.$video = video;
+    followVideo(video, chart);
+    canvas.addEventListener("keydown", (event) => {
+      const step = { ArrowLeft: -SEEK_STEP_SECONDS, ArrowRight: SEEK_STEP_SECONDS }[event.key];
+      if (step) {
+        event.preventDefault();
+        seek(video, video.currentTime + step);
+      }
+    });
+  }
+}
+
+// Runs for the page and again for each fragment htmx swaps in.
+htmx.onLoad((root) => {
+  root.querySelectorAll?.("[data-emotion-chart]").forEach(createChart);
+});
