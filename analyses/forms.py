@@ -15,3 +15,12 @@ class UploadForm(forms.Form):
         help_text="An MP4, WebM or MOV video, or a JPEG or PNG image.",
         widget=forms.FileInput(attrs={"accept": ACCEPTED_TYPES}),
     )
+
+    @classmethod
+    def rejected(cls, message: str) -> UploadForm:
+        """Return a form that shows `message` as the file field's only error,
+        for a request rejected before its body was read."""
+        form = cls(data={})
+        form.full_clean()
+        form.errors["video"] = form.error_class([message])
+        return form

@@ -80,9 +80,7 @@ def upload_video(request):
     try:
         uploads.check_declared_size(request)
     except uploads.UploadTooLarge as exc:
-        form = UploadForm()
-        form.add_error("video", str(exc))
-        return upload_rejected(request, form, status=413)
+        return upload_rejected(request, UploadForm.rejected(str(exc)), status=413)
 
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
