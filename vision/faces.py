@@ -49,14 +49,17 @@ class DetectorSettings:
         the box's width and height on each side.
     track_face_size: the size, in pixels, to which a tracked face's window
         is scaled before the search.
-    refine_found_faces: search again around each face that a full search
-        found, at the frame's resolution, so that its box is as precise as
-        a tracked one.
+    refine_found_faces: search again, as tracking does, around each face
+        that a full search found, because boxes from the downscaled copy
+        are coarser than tracked ones.
 
-    The defaults were chosen with `python -m bench` against fer's own
-    full-frame search (see BENCHMARKS.md): smaller values of
-    detection_max_side or track_face_size save time but move the boxes
-    enough to change the emotion scores of some samples.
+    The defaults were chosen by comparing the boxes' emotion scores with
+    fer's own full-frame search on the sample video and a 1080p upscale
+    of it (`python -m bench`, BENCHMARKS.md). A track_face_size of 48 or
+    less costs a third of the time, because OpenCV's cascade then moves
+    its window in steps of 2 pixels instead of 1, but the boxes it returns
+    are a few percent larger, which changed the dominant emotion of up to
+    one sample in six.
     """
 
     detection_max_side: int = 320
@@ -64,7 +67,7 @@ class DetectorSettings:
     scale_factor: float = 1.1
     min_neighbors: int = 5
     redetect_interval: int = 10
-    track_margin: float = 0.5
+    track_margin: float = 0.25
     track_face_size: int = 64
     refine_found_faces: bool = True
 
