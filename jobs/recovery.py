@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,10 @@ logger = logging.getLogger(__name__)
 # A processing job whose heartbeat is older than this is taken to be
 # orphaned even if a process with its worker's pid exists (pids get reused).
 STALE_HEARTBEAT = timedelta(minutes=5)
+
+# Rounding of the start time that /proc reports (clock ticks, and a boot
+# time in whole seconds).
+PID_START_SLACK = timedelta(seconds=2)
 
 
 def recover_interrupted_jobs() -> None:
@@ -51,15 +56,50 @@ def _worker_is_alive(job: Job) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+
+    process = _read_proc_stat(job.worker_pid)
+    if process is None:
+        # Without /proc (outside Linux) the signal check above is all there is.
+        return True
+
+    state, started_at = process
+    # A killed worker stays a zombie until its parent reaps it. When the
+    # whole cluster was killed, that parent is init, which may be slow to
+    # reap it or, in a container without an init process, never do so.
+    if state in ("Z", "X"):
+        return False
+
+    # A process that started after the job did cannot be the one running
+    # it: the pid was reused.
+    return job.started_at is None or started_at <= job.started_at + PID_START_SLACK
+
+
+def _read_proc_stat(pid: int) -> tuple[str, datetime] | None:
+    """Return a process's state letter and start time from /proc, or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot_line = next(
+            line
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+    except (OSError, StopIteration):
+        return None
+
+    # The command name may contain spaces and brackets; fields follow the
+    # last ")". Field 3 is the state, field 22 the start time in clock
+    # ticks after boot (see proc(5)).
+    fields = stat.rsplit(")", 1)[1].split()
+    ticks = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    boot = int(boot_line.split()[1])
+    return fields[0], datetime.fromtimestamp(boot + ticks, tz=UTC)
 
 
 def _recover(job: Job) -> None:
     now = timezone.now()
-    ran_too_long = (
-        job.started_at is not None
-        and (now - job.started_at).total_seconds() > time_limit(job.job_type)
-    )
+    ran_too_long = job.started_at is not None and (
+        now - job.started_at
+    ).total_seconds() > time_limit(job.job_type)
     out_of_attempts = job.attempts >= settings.JOB_MAX_ATTEMPTS
 
     with transaction.atomic():
