@@ -165,10 +165,14 @@ def notify_if_finished(response, job: Job, analysis: Analysis):
 
 def analysis_detail(request, pk: int):
     analysis = get_object_or_404(Analysis.objects.for_user(request.user), pk=pk)
+    job = analysis.job
     context = {
         "analysis": analysis,
-        "job": analysis.job,
+        "job": job,
         "is_image": is_image(analysis),
+        # A file the worker could not read would only show a broken player.
+        "unreadable": job is not None
+        and job.error_category == Job.ErrorCategory.INVALID_MEDIA,
         "poll_seconds": POLL_SECONDS,
         **results_context(analysis),
     }

@@ -37,7 +37,7 @@ const CAMERA_PROBLEMS = {
     retry: false,
   },
   NotAllowedError: {
-    title: "Camera access was refused",
+    title: "Camera access was denied",
     text:
       "Allow the camera for this site (the camera icon in the address bar, or the " +
       "site settings), then press Try again.",

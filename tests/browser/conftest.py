@@ -24,8 +24,9 @@ BASE_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 
-# Playwright's sync API runs an event loop, and Django refuses database
-# calls from a thread with a running loop unless this is set.
+# Playwright's sync API runs an event loop in the test's thread, and Django
+# raises SynchronousOnlyOperation for database calls made there unless
+# DJANGO_ALLOW_ASYNC_UNSAFE is set.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
@@ -76,7 +77,7 @@ def browser(playwright_driver):
 
 
 @pytest.fixture
-def refusing_browser(playwright_driver, fake_camera_file):
+def denying_browser(playwright_driver, fake_camera_file):
     """Chromium with a fake camera whose permission prompt is dismissed,
     which headless Chromium reports to the page as NotAllowedError."""
     instance = launch(

@@ -126,10 +126,10 @@ def test_reaction_is_recorded_uploaded_and_analysed(
 @pytest.mark.parametrize(
     ("browser_fixture", "expected", "name"),
     [
-        ("refusing_browser", "Camera access was refused", "recorder-refused"),
+        ("denying_browser", "Camera access was denied", "recorder-denied"),
         ("browser", "No camera was found", "recorder-no-camera"),
     ],
-    ids=["permission-refused", "no-camera"],
+    ids=["permission-denied", "no-camera"],
 )
 def test_unavailable_camera_shows_banner_without_preview(
     request, live_server, owner, data_dir, browser_fixture, expected, name
