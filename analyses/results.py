@@ -24,16 +24,19 @@ def make_thumbnail(source: str, at_seconds: float) -> Path | None:
     A missing thumbnail never fails a job: the pages show a placeholder.
     """
     target = Path(tempfile.mkstemp(suffix=".jpg")[1])
+    # ffmpeg 7 outputs no frame at all for a still image given "-ss 0".
+    seek = ["-ss", f"{at_seconds:.3f}"] if at_seconds > 0 else []
     command = [
         imageio_ffmpeg.get_ffmpeg_exe(),
         "-v",
         "error",
         "-y",
-        "-ss",
-        f"{max(at_seconds, 0.0):.3f}",
+        *seek,
         "-i",
         source,
         "-frames:v",
+        "1",
+        "-update",
         "1",
         "-vf",
         f"scale={THUMBNAIL_WIDTH}:-2",
@@ -55,16 +58,14 @@ def make_thumbnail(source: str, at_seconds: float) -> Path | None:
 def save_results(instance, result, fields: dict, files: dict[str, Path]) -> None:
     """Store result fields and files on a model instance, all or nothing.
 
-    Files are written first; if the database update fails they are
-    removed again, so a half-written result never looks complete.
+    Files are written first; if a write or the database update fails, every
+    file written so far, a partly written one included, is removed again,
+    so a half-written result never looks complete. Raises StorageError.
     """
-    saved: list = []
+    written: list[tuple] = []
     try:
         for name, path in files.items():
-            field = getattr(instance, name)
-            with path.open("rb") as handle:
-                field.save(path.name, File(handle), save=False)
-            saved.append(field)
+            written.append(_save_file(getattr(instance, name), path))
 
         for name, value in fields.items():
             setattr(instance, name, value)
@@ -74,11 +75,37 @@ def save_results(instance, result, fields: dict, files: dict[str, Path]) -> None
         instance.sample_rate = result.sample_rate
 
         with transaction.atomic():
-            instance.save()
+            # An UPDATE only: a plain save() would insert the row again if
+            # it was deleted while the job ran.
+            instance.save(force_update=True)
     except (OSError, DatabaseError) as exc:
-        for field in saved:
-            field.storage.delete(field.name)
+        for storage, stored_name in written:
+            storage.delete(stored_name)
         raise StorageError(f"Saving the results of {instance!r} failed: {exc}") from exc
     finally:
         for path in files.values():
             path.unlink(missing_ok=True)
+
+
+def _save_file(field, path: Path) -> tuple:
+    """Write `path` to a FileField's storage; return the storage and stored name.
+
+    The name is chosen before writing, so that a write that fails midway,
+    as on a full disk, leaves a name to delete.
+    """
+    storage = field.storage
+    stored_name = storage.get_available_name(
+        field.field.generate_filename(field.instance, path.name),
+        max_length=field.field.max_length,
+    )
+    try:
+        with path.open("rb") as handle:
+            saved_name = storage.save(stored_name, File(handle))
+    except OSError:
+        if storage.exists(stored_name):
+            storage.delete(stored_name)
+        raise
+
+    field.name = saved_name
+    setattr(field.instance, field.field.attname, saved_name)
+    return storage, saved_name

@@ -32,9 +32,9 @@ def analyse_video(job: Job, context) -> None:
 
     thumbnail = make_thumbnail(source, min(1.0, (result.duration or 0) / 2))
     files = {"thumbnail": thumbnail} if thumbnail else {}
-    if analysis.thumbnail:
-        analysis.thumbnail.storage.delete(analysis.thumbnail.name)
-        analysis.thumbnail = ""
+    # A retry replaces the old thumbnail only once the new results are
+    # saved, so a failed save leaves no reference to a deleted file.
+    old_thumbnail = analysis.thumbnail.name if thumbnail else ""
 
     save_results(
         analysis,
@@ -48,6 +48,9 @@ def analyse_video(job: Job, context) -> None:
         },
         files=files,
     )
+    if old_thumbnail:
+        analysis.thumbnail.storage.delete(old_thumbnail)
+
     logger.info(
         "Analysis %s: %s samples, %s with a face",
         analysis.pk,

@@ -27,6 +27,10 @@ class JobTimeout(TimeoutError):
     """The watchdog stopped a job that ran past its time limit."""
 
 
+class JobWithdrawn(Exception):
+    """The job's row was deleted, or left the processing status, while it ran."""
+
+
 def time_limit(job_type: str) -> int:
     if job_type == Job.Type.REACTION:
         return settings.REACTION_PROCESSING_TIMEOUT_SECONDS
@@ -58,9 +62,15 @@ class JobContext:
 
         self._last_write = now
         fraction = min(max(float(fraction), 0.0), 1.0)
-        Job.objects.filter(pk=self.job.pk, status=Job.Status.PROCESSING).update(
-            progress=fraction, heartbeat_at=timezone.now()
-        )
+        updated = Job.objects.filter(
+            pk=self.job.pk, status=Job.Status.PROCESSING
+        ).update(progress=fraction, heartbeat_at=timezone.now())
+        if not updated:
+            # The analysis was deleted or recovery took the job back, so stop
+            # now instead of saving results that no job row would show.
+            raise JobWithdrawn(
+                f"Job {self.job.pk} was deleted or taken back while it ran."
+            )
 
 
 def run_next_job(job_id: int | None = None) -> str:
@@ -110,9 +120,7 @@ def claim_next_job() -> Job | None:
 
 
 def execute(job: Job) -> None:
-    logger.info(
-        "Job %s (%s) started, attempt %s", job.pk, job.job_type, job.attempts
-    )
+    logger.info("Job %s (%s) started, attempt %s", job.pk, job.job_type, job.attempts)
     started = time.monotonic()
     try:
         handler = get_handler(job.job_type)

@@ -28,9 +28,13 @@ def analyse_reaction(job: Job, context) -> None:
 
     # MediaRecorder files often carry no duration and a variable frame
     # rate; a constant-rate MP4 gives the analyser a clock it can trust.
-    converted = Path(tempfile.mkdtemp(prefix="reaction-")) / f"reaction-{reaction.pk}.mp4"
+    converted = (
+        Path(tempfile.mkdtemp(prefix="reaction-")) / f"reaction-{reaction.pk}.mp4"
+    )
     try:
-        info = convert_to_mp4(reaction.recording.path, converted, deadline=context.deadline)
+        info = convert_to_mp4(
+            reaction.recording.path, converted, deadline=context.deadline
+        )
         context.report_progress(CONVERSION_SHARE)
 
         result = analyze(
@@ -44,9 +48,9 @@ def analyse_reaction(job: Job, context) -> None:
         )
         context.check_deadline()
 
-        if reaction.converted:
-            reaction.converted.storage.delete(reaction.converted.name)
-            reaction.converted = ""
+        # A retry replaces the old converted file only once the new results
+        # are saved, so a failed save leaves no reference to a deleted file.
+        old_converted = reaction.converted.name
         save_results(
             reaction,
             result,
@@ -57,6 +61,8 @@ def analyse_reaction(job: Job, context) -> None:
             },
             files={"converted": converted},
         )
+        if old_converted:
+            reaction.converted.storage.delete(old_converted)
     finally:
         converted.unlink(missing_ok=True)
         converted.parent.rmdir()
