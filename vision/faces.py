@@ -49,6 +49,9 @@ class DetectorSettings:
         the box's width and height on each side.
     track_face_size: the size, in pixels, to which a tracked face's window
         is scaled before the search.
+    track_scale_factor: `scaleFactor` of the search around a tracked face.
+        It only spans sizes from 0.75 to 1.33 times the last one, so
+        coarser steps than the full search's cost little precision.
     refine_found_faces: search again, as tracking does, around each face
         that a full search found, because boxes from the downscaled copy
         are coarser than tracked ones.
@@ -69,6 +72,7 @@ class DetectorSettings:
     redetect_interval: int = 10
     track_margin: float = 0.25
     track_face_size: int = 64
+    track_scale_factor: float = 1.2
     refine_found_faces: bool = True
 
 
@@ -168,7 +172,7 @@ def track_face(
     max_size = max(min_size + 1, round(face_size * 1.33))
     found = load_cascade().detectMultiScale(
         grey,
-        scaleFactor=settings.scale_factor,
+        scaleFactor=settings.track_scale_factor,
         minNeighbors=settings.min_neighbors,
         flags=cv2.CASCADE_SCALE_IMAGE,
         minSize=(min_size, min_size),
