@@ -21,9 +21,9 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 class UploadTooLarge(Exception):
     def __init__(self) -> None:
-        limit_mb = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        limit_mb = settings.MAX_UPLOAD_BYTES / (1024 * 1024)
         super().__init__(
-            f"The file is larger than the upload limit of {limit_mb} MB. "
+            f"The file is larger than the upload limit of {limit_mb:g} MB. "
             "Trim or compress the video, then upload it again."
         )
 

@@ -12,17 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.decorators import login_required_or_403
 from analyses import uploads
+from analyses.charts import average_series, main_face_series
 from analyses.forms import UploadForm
 from analyses.media import serve_file
 from analyses.models import Analysis
 from jobs.models import Job
-from jobs.views import (
-    POLL_SECONDS,
-    login_required_or_403,
-    queue_positions,
-    queue_widget_context,
-)
+from jobs.views import POLL_SECONDS, queue_widget_context
 from reactions.models import Reaction
 
 
@@ -194,7 +191,7 @@ def results_context(analysis: Analysis) -> dict:
         )
     )
     if any(r.status == Reaction.Status.QUEUED for r in reactions):
-        positions = queue_positions()
+        positions = Job.objects.queue_positions()
         for reaction in reactions:
             if reaction.job:
                 reaction.job.position = positions.get(reaction.job.pk)
@@ -283,63 +280,3 @@ def analysis_thumbnail(request, pk: int):
     if not analysis.thumbnail:
         raise Http404("This analysis has no thumbnail yet.")
     return serve_file(request, analysis.thumbnail.path)
-
-
-# Chart data. Each series has one value per sample, or None where the
-# sample found no face, so the chart shows a gap instead of a false zero.
-
-EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-
-
-def main_face(sample: dict) -> dict | None:
-    """Return the sample's largest face: the person filmed, not a false
-    detection in the background, which is usually smaller."""
-    faces = sample.get("faces") or []
-    if not faces:
-        return None
-    return max(faces, key=lambda face: face["box"][2] * face["box"][3])
-
-
-def main_face_series(timeline: list | None) -> dict:
-    """Return sample times and, per emotion, the main face's scores."""
-    times = []
-    series: dict[str, list] = {emotion: [] for emotion in EMOTIONS}
-    for sample in timeline or []:
-        times.append(round(sample["time"], 3))
-        face = main_face(sample)
-        scores = face["emotions"] if face else {}
-        for emotion in EMOTIONS:
-            series[emotion].append(scores.get(emotion))
-
-    return {"times": times, "series": series}
-
-
-def average_series(reactions: list, step: float) -> dict:
-    """Average the reactions' main-face scores on the video's clock.
-
-    Reaction samples do not fall on the same instants, so each is put in
-    the bin of width `step` seconds nearest to its time. `viewers` counts
-    the samples behind each bin's average.
-    """
-    sums: dict[int, dict[str, float]] = {}
-    counts: dict[int, int] = {}
-    for reaction in reactions:
-        for sample in reaction.timeline or []:
-            face = main_face(sample)
-            if face is None:
-                continue
-            index = round(sample["time"] / step)
-            totals = sums.setdefault(index, dict.fromkeys(EMOTIONS, 0.0))
-            for emotion in EMOTIONS:
-                totals[emotion] += face["emotions"].get(emotion, 0.0)
-            counts[index] = counts.get(index, 0) + 1
-
-    indices = sorted(sums)
-    return {
-        "times": [round(index * step, 3) for index in indices],
-        "series": {
-            emotion: [round(sums[i][emotion] / counts[i], 4) for i in indices]
-            for emotion in EMOTIONS
-        },
-        "viewers": [counts[i] for i in indices],
-    }

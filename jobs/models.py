@@ -21,6 +21,19 @@ class JobQuerySet(models.QuerySet):
     def next_queued(self) -> Job | None:
         return self.filter(status=Job.Status.QUEUED).order_by("queued_at", "pk").first()
 
+    def queue_positions(self) -> dict[int, int]:
+        """Map each queued job's id to its place in the queue, starting at 1.
+
+        One query for every queued job, instead of one `Job.queue_position()`
+        query per job shown.
+        """
+        queued = (
+            self.filter(status=Job.Status.QUEUED)
+            .order_by("queued_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        return {pk: position for position, pk in enumerate(queued, start=1)}
+
 
 class Job(models.Model):
     class Type(models.TextChoices):

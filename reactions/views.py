@@ -12,7 +12,8 @@ from analyses import uploads
 from analyses.models import Analysis
 from analyses.views import notify
 from jobs.models import Job
-from jobs.views import POLL_SECONDS, login_required_or_403
+from accounts.decorators import login_required_or_403
+from jobs.views import POLL_SECONDS
 
 
 def reaction_jobs(user, analysis_pk: int):

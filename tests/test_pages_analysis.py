@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from analyses.models import Analysis
 from analyses.uploads import create_analysis
-from analyses.views import average_series, main_face_series
+from analyses.charts import average_series, main_face_series
 from jobs.models import Job
 
 pytestmark = pytest.mark.django_db
