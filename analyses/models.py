@@ -58,7 +58,9 @@ class Analysis(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="analysis_owner_created"),
+            models.Index(
+                fields=["owner", "-created_at"], name="analysis_owner_created"
+            ),
         ]
         verbose_name_plural = "analyses"
 

@@ -172,7 +172,9 @@ WORKER_NICENESS = env_int("REACTION_LAB_WORKER_NICENESS", 10, minimum=0)
 
 # Background work
 
-_longest_job = max(ANALYSIS_PROCESSING_TIMEOUT_SECONDS, REACTION_PROCESSING_TIMEOUT_SECONDS)
+_longest_job = max(
+    ANALYSIS_PROCESSING_TIMEOUT_SECONDS, REACTION_PROCESSING_TIMEOUT_SECONDS
+)
 Q_CLUSTER = {
     "name": "reaction-lab",
     # The database is the broker, so queued work survives restarts.

@@ -27,11 +27,13 @@ urlpatterns = [
     path("reactions/<int:pk>", api(reactions_api.ReactionView), name="api-reaction"),
     path("queue/jobs", api(jobs_api.JobListView), name="api-job-list"),
     path("queue/jobs/<int:pk>", api(jobs_api.JobDetailView), name="api-job-detail"),
-    path(
-        "queue/jobs/<int:pk>/retry", api(jobs_api.JobRetryView), name="api-job-retry"
-    ),
+    path("queue/jobs/<int:pk>/retry", api(jobs_api.JobRetryView), name="api-job-retry"),
     path("api/schema/", api(SpectacularAPIView), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
     # Accounts and administration.
     path(
         "accounts/login/",

@@ -21,7 +21,13 @@ class JobAdmin(admin.ModelAdmin):
         "finished_at",
     ]
     list_filter = ["status", "job_type", "error_category", "is_transient"]
-    search_fields = ["id", "error", "error_user_message", "analysis__original_name", "owner__username"]
+    search_fields = [
+        "id",
+        "error",
+        "error_user_message",
+        "analysis__original_name",
+        "owner__username",
+    ]
     list_select_related = ["owner", "analysis", "reaction"]
     readonly_fields = [
         "owner",
@@ -55,7 +61,9 @@ class JobAdmin(admin.ModelAdmin):
         retried = [job.pk for job in queryset if job.retry()]
         skipped = queryset.count() - len(retried)
         if retried:
-            self.message_user(request, f"Queued {len(retried)} job(s) again.", messages.SUCCESS)
+            self.message_user(
+                request, f"Queued {len(retried)} job(s) again.", messages.SUCCESS
+            )
         if skipped:
             self.message_user(
                 request,

@@ -29,19 +29,25 @@ class JobListView(generics.ListAPIView):
 
         if "status" in params:
             if params["status"] not in Job.Status.values:
-                raise ValidationError({"status": f"Must be one of {Job.Status.values}."})
+                raise ValidationError(
+                    {"status": f"Must be one of {Job.Status.values}."}
+                )
             jobs = jobs.filter(status=params["status"])
 
         if "job_type" in params:
             if params["job_type"] not in Job.Type.values:
-                raise ValidationError({"job_type": f"Must be one of {Job.Type.values}."})
+                raise ValidationError(
+                    {"job_type": f"Must be one of {Job.Type.values}."}
+                )
             jobs = jobs.filter(job_type=params["job_type"])
 
         if "analysis_id" in params:
             try:
                 jobs = jobs.filter(analysis_id=int(params["analysis_id"]))
             except ValueError:
-                raise ValidationError({"analysis_id": "Must be a whole number."}) from None
+                raise ValidationError(
+                    {"analysis_id": "Must be a whole number."}
+                ) from None
 
         return jobs
 
@@ -59,7 +65,9 @@ class JobRetryView(APIView):
         job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
         if not job.retry():
             return Response(
-                {"detail": f"Only a failed job can be retried; this one is {job.status}."},
+                {
+                    "detail": f"Only a failed job can be retried; this one is {job.status}."
+                },
                 status=status.HTTP_409_CONFLICT,
             )
 

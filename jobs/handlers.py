@@ -28,4 +28,6 @@ def get_handler(job_type: str) -> Handler:
     try:
         return _handlers[job_type]
     except KeyError:
-        raise LookupError(f"No handler is registered for job type {job_type!r}.") from None
+        raise LookupError(
+            f"No handler is registered for job type {job_type!r}."
+        ) from None

@@ -4,7 +4,6 @@ import logging
 import os
 
 from django.conf import settings
-
 from django.dispatch import receiver
 from django_q.signals import post_spawn
 

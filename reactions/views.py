@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.decorators import login_required_or_403
 from analyses import uploads
 from analyses.models import Analysis
 from analyses.views import notify
 from jobs.models import Job
-from accounts.decorators import login_required_or_403
 from jobs.views import POLL_SECONDS
 
 

@@ -104,7 +104,9 @@ def test_results_keep_model_provenance(api, media_dir, run_jobs):
     assert model["version"] == "25.10.3"
 
 
-def test_random_bytes_fail_clearly_and_queue_goes_on(api, media_dir, run_jobs, tmp_path):
+def test_random_bytes_fail_clearly_and_queue_goes_on(
+    api, media_dir, run_jobs, tmp_path
+):
     junk = tmp_path / "holiday.mp4"
     junk.write_bytes(os.urandom(50_000))
     bad = upload(api, junk).json()
@@ -158,7 +160,7 @@ def test_upload_without_file_names_the_field(api):
 
 def test_stored_name_ignores_client_path(api, media_dir):
     response = upload(
-        api, media_dir / "smiling-man.jpg", name="../../etc/évil \"name\".jpg"
+        api, media_dir / "smiling-man.jpg", name='../../etc/évil "name".jpg'
     )
 
     analysis = Analysis.objects.get(pk=response.json()["analysis_id"])

@@ -117,7 +117,11 @@ def test_outsider_cannot_see_or_retry_job(outsider_api, failed_job):
 def test_anonymous_api_calls_are_refused(failed_job):
     client = APIClient()
 
-    for path in ("/queue/jobs", f"/queue/jobs/{failed_job.pk}", f"/analyses/{failed_job.analysis_id}"):
+    for path in (
+        "/queue/jobs",
+        f"/queue/jobs/{failed_job.pk}",
+        f"/analyses/{failed_job.analysis_id}",
+    ):
         assert client.get(path).status_code in (401, 403)
     assert client.post(f"/queue/jobs/{failed_job.pk}/retry").status_code in (401, 403)
     assert client.post("/analyze", {}).status_code in (401, 403)

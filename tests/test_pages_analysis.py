@@ -8,9 +8,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from analyses.charts import average_series, main_face_series
 from analyses.models import Analysis
 from analyses.uploads import create_analysis
-from analyses.charts import average_series, main_face_series
 from jobs.models import Job
 
 pytestmark = pytest.mark.django_db

@@ -7,43 +7,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('analyses', '0001_initial'),
-        ('reactions', '0001_initial'),
+        ("analyses", "0001_initial"),
+        ("reactions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('job_type', models.CharField(choices=[('video_analysis', 'Video analysis'), ('reaction', 'Reaction')], max_length=32)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('processing', 'Processing'), ('completed', 'Completed'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('progress', models.FloatField(default=0.0)),
-                ('error', models.TextField(blank=True)),
-                ('error_user_message', models.TextField(blank=True)),
-                ('error_category', models.CharField(blank=True, choices=[('timeout', 'Timed out'), ('conversion_failed', 'Conversion failed'), ('storage_failed', 'Storage failed'), ('analysis_failed', 'Analysis failed'), ('invalid_media', 'Not a readable video'), ('unknown', 'Unknown error')], max_length=32)),
-                ('is_transient', models.BooleanField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('worker_pid', models.PositiveIntegerField(blank=True, null=True)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('analysis', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='analyses.analysis')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to=settings.AUTH_USER_MODEL)),
-                ('reaction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='reactions.reaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "job_type",
+                    models.CharField(
+                        choices=[
+                            ("video_analysis", "Video analysis"),
+                            ("reaction", "Reaction"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("processing", "Processing"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("progress", models.FloatField(default=0.0)),
+                ("error", models.TextField(blank=True)),
+                ("error_user_message", models.TextField(blank=True)),
+                (
+                    "error_category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("timeout", "Timed out"),
+                            ("conversion_failed", "Conversion failed"),
+                            ("storage_failed", "Storage failed"),
+                            ("analysis_failed", "Analysis failed"),
+                            ("invalid_media", "Not a readable video"),
+                            ("unknown", "Unknown error"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("is_transient", models.BooleanField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("queued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("worker_pid", models.PositiveIntegerField(blank=True, null=True)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "analysis",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="jobs",
+                        to="analyses.analysis",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="jobs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reaction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="jobs",
+                        to="reactions.reaction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['owner', '-created_at'], name='job_owner_created'), models.Index(fields=['status', 'queued_at'], name='job_status_queued'), models.Index(fields=['job_type', 'status'], name='job_type_status')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["owner", "-created_at"], name="job_owner_created"
+                    ),
+                    models.Index(
+                        fields=["status", "queued_at"], name="job_status_queued"
+                    ),
+                    models.Index(fields=["job_type", "status"], name="job_type_status"),
+                ],
             },
         ),
     ]

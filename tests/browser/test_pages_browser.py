@@ -9,7 +9,6 @@ from analyses.uploads import create_analysis
 from jobs.models import Job
 from reactions.models import Reaction
 from tests.browser.pages import screenshot, sign_in
-from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
