@@ -16,8 +16,9 @@ class AnalysisQuerySet(models.QuerySet):
         return self.defer("timeline")
 
 
-class Analysis(models.Model):
-    """An uploaded video (or image) and the emotions measured in it."""
+class MeasuredMedia(models.Model):
+    """Fields shared by an analysis and a reaction: a file the worker
+    measures, its job's status, and the results."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -25,23 +26,15 @@ class Analysis(models.Model):
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyses"
-    )
-    video = models.FileField(upload_to=analysis_upload_path, max_length=255)
-    original_name = models.CharField(max_length=255)
-    size = models.PositiveBigIntegerField()
+    # A copy of the status of the job that measures this file, kept by
+    # `Job.sync_subject_status` so lists need no join.
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.QUEUED
     )
 
-    # Facts read from the file by the worker.
-    media_kind = models.CharField(max_length=16, blank=True)
     duration = models.FloatField(null=True, blank=True)
-    fps = models.FloatField(null=True, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
-    thumbnail = models.FileField(upload_to="thumbnails/", blank=True, max_length=255)
 
     # Results. A two-hour video at 5 samples a second gives 36,000 timeline
     # entries, so list queries defer the timeline.
@@ -53,10 +46,32 @@ class Analysis(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def dominant_emotion(self) -> str | None:
+        return (self.summary or {}).get("dominant")
+
+
+class Analysis(MeasuredMedia):
+    """An uploaded video (or image) and the emotions measured in it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyses"
+    )
+    video = models.FileField(upload_to=analysis_upload_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    # "video" or "image", read from the file's content by the worker.
+    media_kind = models.CharField(max_length=16, blank=True)
+    fps = models.FloatField(null=True, blank=True)
+    thumbnail = models.FileField(upload_to="thumbnails/", blank=True, max_length=255)
+
     objects = AnalysisQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(MeasuredMedia.Meta):
         indexes = [
             models.Index(
                 fields=["owner", "-created_at"], name="analysis_owner_created"
@@ -76,10 +91,6 @@ class Analysis(models.Model):
         from jobs.models import Job
 
         return self.jobs.filter(job_type=Job.Type.VIDEO_ANALYSIS).first()
-
-    @property
-    def dominant_emotion(self) -> str | None:
-        return (self.summary or {}).get("dominant")
 
     def delete_files(self) -> None:
         for field in (self.video, self.thumbnail):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from analyses.models import MeasuredMedia
 from analyses.storage import reaction_upload_path
 
 
@@ -12,14 +13,8 @@ class ReactionQuerySet(models.QuerySet):
         return self.filter(analysis__owner=user)
 
 
-class Reaction(models.Model):
+class Reaction(MeasuredMedia):
     """A viewer's webcam recording made while an analysis's video played."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        PROCESSING = "processing", "Processing"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
 
     analysis = models.ForeignKey(
         "analyses.Analysis", on_delete=models.CASCADE, related_name="reactions"
@@ -38,25 +33,8 @@ class Reaction(models.Model):
     # Where the video was, in seconds, when the recording started; added to
     # every sample's time to put the reaction on the video's clock.
     offset = models.FloatField(default=0.0)
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.QUEUED
-    )
-
-    duration = models.FloatField(null=True, blank=True)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    sample_rate = models.FloatField(default=5.0)
-    summary = models.JSONField(null=True, blank=True)
-    timeline = models.JSONField(null=True, blank=True)
-    model_info = models.JSONField(default=dict, blank=True)
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ReactionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Reaction #{self.pk} to {self.analysis_id}"
