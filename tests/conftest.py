@@ -129,7 +129,11 @@ def drain_queue() -> list:
     finished = []
     while (job := claim_next_job()) is not None:
         execute(job)
-        job.refresh_from_db()
+        try:
+            job.refresh_from_db()
+        except job.DoesNotExist:
+            # Its analysis was deleted while it ran.
+            continue
         finished.append(job)
     return finished
 
