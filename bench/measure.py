@@ -9,8 +9,8 @@ from __future__ import annotations
 import concurrent.futures
 import math
 import multiprocessing
-import resource
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
@@ -25,23 +25,21 @@ def run_in_child(function, *args) -> dict:
 
 
 def peak_memory() -> dict:
-    """Return the peak resident memory of this process and of its children, in MiB."""
+    """Return the peak resident memory of this process, in MiB.
+
+    ffmpeg children are left out: ru_maxrss of RUSAGE_CHILDREN keeps the
+    size of the Python parent that forked them, so it cannot tell them apart.
+    """
     with open("/proc/self/status") as status:
         fields = dict(line.split(":", 1) for line in status)
-    python_kib = int(fields["VmHWM"].split()[0])
-    # ru_maxrss of RUSAGE_CHILDREN is the largest of the waited-for
-    # children, here the ffmpeg processes, in KiB on Linux.
-    children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"rss_mib": python_kib / 1024, "child_rss_mib": children_kib / 1024}
+    return {"rss_mib": int(fields["VmHWM"].split()[0]) / 1024}
 
 
-def measure_floor(path: str, repeats: int) -> dict:
-    """Time ffmpeg decoding with the same sampling, frames discarded."""
-    import subprocess
-
+def floor_command(path: str) -> list[str]:
+    """Return the ffmpeg command that decodes `path` with the same sampling."""
     from vision.ffmpeg_process import ffmpeg_exe, input_url
 
-    args = [
+    return [
         ffmpeg_exe(),
         "-hide_banner",
         "-nostdin",
@@ -50,18 +48,11 @@ def measure_floor(path: str, repeats: int) -> dict:
         "-i",
         input_url(path),
         "-vf",
-        f"fps={SAMPLE_RATE}",
+        f"fps={SAMPLE_RATE}:round=up",
         "-f",
         "null",
         "-",
     ]
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(args, check=True)
-        times.append(time.perf_counter() - start)
-
-    return {"seconds": statistics.median(times), **peak_memory()}
 
 
 def measure_naive(path: str, repeats: int) -> dict:
@@ -114,18 +105,29 @@ def naive_timeline(path: str, model, cv2) -> list[dict]:
 
 
 def measure_reaction_lab(path: str, repeats: int) -> dict:
-    """Time `vision.analyzer.analyze`, the code path the application runs."""
+    """Time `vision.analyzer.analyze`, the code path the application runs.
+
+    Each run follows a run of the floor (ffmpeg decoding with the same
+    sampling, frames discarded), so that other work on the machine slows
+    both alike and their ratio stays meaningful.
+    """
     from vision.analyzer import analyze, load_model
 
     load_model()
+    floor_times = []
     times = []
     for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(floor_command(path), check=True)
+        floor_times.append(time.perf_counter() - start)
+
         start = time.perf_counter()
         result = analyze(Path(path), sample_rate=SAMPLE_RATE)
         times.append(time.perf_counter() - start)
 
     return {
         "seconds": statistics.median(times),
+        "floor_seconds": statistics.median(floor_times),
         "timeline": result.timeline,
         "model_loads": load_model.cache_info().misses,
         **peak_memory(),

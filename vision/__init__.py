@@ -1,5 +1,6 @@
 """Media probing, conversion and emotion analysis for Reaction Lab.
 
-This package knows nothing of Django, HTTP or the database: it takes file
-paths and returns plain data, raising the errors in `vision.errors`.
+The package imports nothing from Django and does no HTTP or database work.
+It takes file paths, returns plain data and raises the errors in
+`vision.errors`.
 """

@@ -1,8 +1,8 @@
 """Measure the emotions of the faces in a video or image with fer.
 
 `analyze` samples a video at `sample_rate` frames per second through one
-ffmpeg pipe (see `vision.frames`), finds faces on a downscaled grey copy of
-each sample (see `vision.faces`) and passes the boxes to fer's
+ffmpeg pipe (see `vision.frames`) and finds the faces of each sample on a
+downscaled grey copy (see `vision.faces`). It passes the boxes to fer's
 `FER.detect_emotions`, which classifies each face from the full frame with
 its bundled TFLite model. Frames are streamed, so memory use does not grow
 with the video's length.
@@ -10,13 +10,14 @@ with the video's length.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from importlib import metadata
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def load_model() -> object:
 
     Raises AnalysisError when fer or TensorFlow cannot be loaded.
     """
-    # TensorFlow prints C++ start-up notices to stderr unless told otherwise.
+    # Without TF_CPP_MIN_LOG_LEVEL, TensorFlow prints C++ start-up notices.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         # NOTE: importing fer calls logging.basicConfig(level=INFO), which
@@ -127,22 +128,23 @@ def analyze(
     )
 
     if info.kind == "image":
-        frames = iter([read_image(path)])
+        frames = read_image(path)
         scale = 1.0
     else:
         frames, scale = sample_video(path, info, sample_rate, deadline)
 
     tracker = FaceTracker(detector)
     timeline = []
-    for index, frame in enumerate(frames):
-        if deadline is not None and time.monotonic() > deadline:
-            frames.close()
-            raise TimeoutError(f"Analysis of {path} ran past the deadline.")
+    # Closing the generator kills ffmpeg, so no error leaves it running.
+    with contextlib.closing(frames):
+        for index, frame in enumerate(frames):
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"Analysis of {path} ran past the deadline.")
 
-        faces = measure_faces(model, frame, tracker, scale)
-        sample_time = index / sample_rate + time_offset
-        timeline.append({"time": round(sample_time, 3), "faces": faces})
-        report(len(timeline))
+            faces = measure_faces(model, frame, tracker, scale)
+            sample_time = index / sample_rate + time_offset
+            timeline.append({"time": round(sample_time, 3), "faces": faces})
+            report(len(timeline))
 
     report.finish()
     duration = 0.0 if info.kind == "image" else len(timeline) / sample_rate
@@ -160,8 +162,8 @@ def analyze(
 
 def sample_video(
     path: str | Path, info: MediaInfo, sample_rate: float, deadline: float | None
-) -> tuple[Iterator[np.ndarray], float]:
-    """Start streaming sampled frames; return them and their scale to the video."""
+) -> tuple[Generator[np.ndarray, None, None], float]:
+    """Start streaming sampled frames and return them with their scale to the video."""
     scale = min(1.0, ANALYSIS_MAX_SIDE / max(info.width, info.height))
     width = max(2, round(info.width * scale))
     height = max(2, round(info.height * scale))
@@ -171,13 +173,14 @@ def sample_video(
     return frames, scale
 
 
-def read_image(path: str | Path) -> np.ndarray:
+def read_image(path: str | Path) -> Generator[np.ndarray, None, None]:
+    """Yield the image at `path` as the only frame, in BGR."""
     # OpenCV applies the EXIF orientation of JPEG files.
     frame = cv2.imread(os.fspath(path), cv2.IMREAD_COLOR)
     if frame is None:
         raise InvalidMediaError(f"OpenCV could not decode the image {path}.")
 
-    return frame
+    yield frame
 
 
 def measure_faces(
@@ -212,7 +215,7 @@ def measure_faces(
 def expected_samples(
     path: str | Path, info: MediaInfo, sample_rate: float, deadline: float | None
 ) -> int | None:
-    """Estimate how many samples a file gives, for progress; None if unknown."""
+    """Estimate how many samples a file gives, or return None when unknown."""
     if info.kind == "image":
         return 1
 

@@ -33,7 +33,7 @@ def convert_to_mp4(
     width and height (odd sizes lose their last row or column), the
     rotation metadata applied to the pixels, and no audio. It is written
     to a temporary file next to `target` and renamed, so `target` never
-    holds a partial file.
+    contains a partial file.
 
     Raises InvalidMediaError when `source` is not a video (an image counts
     as not a video), ConversionError when ffmpeg fails, and TimeoutError,

@@ -1,7 +1,7 @@
 """Errors raised by the media code, each with a message a person can act on.
 
-`str(error)` holds the technical detail for logs and the job's `error`
-field; `error.user_message` is the short text shown in pages and the API.
+`str(error)` contains the technical detail for logs and the job's `error`
+field. `error.user_message` is the short text shown in pages and the API.
 A deadline that passes raises Python's built-in `TimeoutError` instead.
 """
 

@@ -36,15 +36,15 @@ class DetectorSettings:
     """How faces are searched for.
 
     detection_max_side: the longer side, in pixels, of the grey copy that
-        the cascade searches; larger frames are shrunk to it, smaller ones
-        are searched as they are.
+        the cascade searches. Larger frames are shrunk to it, and smaller
+        ones are searched as they are.
     min_face_size: the smallest face, in the frame's pixels, to report
         (fer's default is 50).
     scale_factor, min_neighbors: passed to `detectMultiScale`, with fer's
         defaults.
     redetect_interval: samples between full searches while faces are
-        tracked (10 at 5 samples per second: every 2 s); 1 searches the
-        whole frame on every sample.
+        tracked, so 10 at 5 samples per second means every 2 s. With 1,
+        every sample gets a full search.
     track_margin: how far around a tracked box to search, as a fraction of
         the box's width and height on each side.
     track_face_size: the size, in pixels, to which a tracked face's window
@@ -147,7 +147,7 @@ def box_area(box: list[int]) -> int:
 def track_face(
     frame: np.ndarray, box: list[int], settings: DetectorSettings
 ) -> list[int] | None:
-    """Look for the face last seen at `box` near it; None when it is gone."""
+    """Search near `box` for the face last seen there, or return None if it is gone."""
     frame_height, frame_width = frame.shape[:2]
     x, y, w, h = box
     margin_x, margin_y = (

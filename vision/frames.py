@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import ffmpeg
@@ -60,13 +60,14 @@ def read_sampled_frames(
     width: int,
     height: int,
     deadline: float | None = None,
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray, None, None]:
     """Yield the frames of `path` sampled at `sample_rate` frames per second.
 
     Each frame is a `(height, width, 3)` uint8 BGR array. Raises
-    ConversionError when ffmpeg fails, or decodes no frame at all, and
-    TimeoutError once `deadline` (a `time.monotonic()` value) passes; ffmpeg
-    is killed first in both cases and whenever the caller stops early.
+    ConversionError when ffmpeg fails or decodes no frame at all, and
+    TimeoutError once `deadline` (a `time.monotonic()` value) passes.
+    ffmpeg is killed before either is raised, and when the caller closes
+    the generator early.
     """
     args = build_sampling_command(
         path, sample_rate=sample_rate, width=width, height=height
@@ -126,12 +127,13 @@ def _read_frames(
 
             frames.put(np.frombuffer(buffer, dtype=np.uint8).reshape(shape))
     finally:
-        # The end marker always arrives, so the consumer never waits forever.
+        # The end marker is sent even when a read fails, so the consumer
+        # never waits for a frame that cannot come.
         frames.put(None)
 
 
 def _read_exactly(pipe, view: memoryview) -> bool:
-    """Fill `view` from `pipe`; return False at the end of the stream.
+    """Fill `view` from `pipe`, or return False at the end of the stream.
 
     A partial frame at the end (ffmpeg killed midway) counts as the end.
     """

@@ -41,10 +41,9 @@ class MediaInfo:
     """Facts about the first video stream of a file.
 
     `width` and `height` are the displayed size, after rotation. `rotation`
-    is the clockwise turn, in degrees (0, 90, 180 or 270), that the
-    metadata asks players to apply; it uses the convention of the old MP4
-    `rotate` tag, so ffmpeg's "displaymatrix: rotation of -90.00 degrees"
-    is 90. `duration` is None when the container does not state one, as in
+    is the clockwise turn, in degrees (0, 90, 180 or 270), that players
+    apply for display. It follows the convention of the old MP4 `rotate`
+    tag, so ffmpeg's "displaymatrix: rotation of -90.00 degrees" is 90. `duration` is None when the container does not state one, as in
     WebM written by a browser's MediaRecorder. `fps` is None when ffmpeg
     reports no frame rate. Both are None for a still image.
     """
@@ -62,8 +61,8 @@ def probe(path: str | Path, timeout_seconds: float = 30) -> MediaInfo:
     """Describe the video or image at `path`.
 
     Raises InvalidMediaError when the file is empty, unreadable, truncated
-    or has no video stream; FileNotFoundError when it does not exist; and
-    TimeoutError when ffmpeg takes longer than `timeout_seconds`.
+    or has no video stream. Raises FileNotFoundError when it does not
+    exist, and TimeoutError when ffmpeg takes longer than `timeout_seconds`.
     """
     if os.stat(path).st_size == 0:
         raise InvalidMediaError(
@@ -126,7 +125,7 @@ def parse_ffmpeg_info(text: str, path: str | Path = "the file") -> MediaInfo:
 def raise_unreadable(text: str, path: str | Path) -> None:
     detail = text.strip().splitlines()[-1] if text.strip() else "no output"
     # ffmpeg guesses the demuxer from the file name when the content matches
-    # nothing, and says "detected only with low score": a text file named
+    # nothing, and prints "detected only with low score". A text file named
     # .mp4 then also fails with "moov atom not found".
     guessed_from_name = "low score" in text
     if "moov atom not found" in text and not guessed_from_name:
@@ -140,8 +139,8 @@ def raise_unreadable(text: str, path: str | Path) -> None:
 
 
 def first_video_stream(text: str) -> re.Match[str] | None:
-    # Cover art in an audio file shows up as a video stream marked
-    # "(attached pic)"; it is not a video.
+    # ffmpeg lists the cover art of an audio file as a video stream marked
+    # "(attached pic)", which is not a video.
     for match in VIDEO_STREAM_RE.finditer(text):
         if "(attached pic)" not in match["rest"]:
             return match
