@@ -51,6 +51,32 @@ def check_file(upload: UploadedFile) -> None:
         raise EmptyUpload()
 
 
+def sniff_extension(upload: UploadedFile) -> str:
+    """Return a file extension for the upload, chosen from its first bytes.
+
+    The client's file name and content type are never trusted: the stored
+    extension decides the Content-Type that the media view sends, so an
+    HTML page named `clip.mp4` must not come back as a video, nor a video
+    named `page.html` as a page. Anything unrecognised is stored as `.bin`
+    and the worker's probe decides what it is.
+    """
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return ".webm"
+    if head[4:8] == b"ftyp":
+        return ".mov" if head[8:12] == b"qt  " else ".mp4"
+    if head.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return ".avi"
+    return ".bin"
+
+
 def create_analysis(owner, upload: UploadedFile, sample_rate: float | None = None):
     """Store the upload, create its analysis and queue its job."""
     check_file(upload)
@@ -62,7 +88,7 @@ def create_analysis(owner, upload: UploadedFile, sample_rate: float | None = Non
         size=upload.size,
         sample_rate=rate,
     )
-    analysis.video.save(upload.name or "upload", upload, save=False)
+    analysis.video.save(f"source{sniff_extension(upload)}", upload, save=False)
     try:
         with transaction.atomic():
             analysis.save()
@@ -90,7 +116,7 @@ def create_reaction(analysis, recorded_by, upload: UploadedFile, offset: float):
         offset=offset,
         sample_rate=analysis.sample_rate,
     )
-    reaction.recording.save(upload.name or "recording.webm", upload, save=False)
+    reaction.recording.save(f"recording{sniff_extension(upload)}", upload, save=False)
     try:
         with transaction.atomic():
             reaction.save()
