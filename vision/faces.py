@@ -127,7 +127,7 @@ class FaceTracker:
             if all(box is not None for box in tracked):
                 self.boxes = sorted(tracked, key=box_area, reverse=True)
                 self.samples_since_search += 1
-                return self.boxes
+                return [clip_box(box, frame) for box in self.boxes]
 
         self.boxes = find_faces(frame, self.settings)
         if self.settings.refine_found_faces:
@@ -136,12 +136,22 @@ class FaceTracker:
                 new or old for new, old in zip(refined, self.boxes, strict=True)
             ]
             self.boxes.sort(key=box_area, reverse=True)
+
         self.samples_since_search = 0
-        return self.boxes
+        return [clip_box(box, frame) for box in self.boxes]
 
 
 def box_area(box: list[int]) -> int:
     return box[2] * box[3]
+
+
+def clip_box(box: list[int], frame: np.ndarray) -> list[int]:
+    """Return `box` cut to the frame, which scaling a box back may overshoot."""
+    frame_height, frame_width = frame.shape[:2]
+    x, y = max(0, box[0]), max(0, box[1])
+    width = min(box[0] + box[2], frame_width) - x
+    height = min(box[1] + box[3], frame_height) - y
+    return [x, y, width, height]
 
 
 def track_face(
