@@ -21,7 +21,7 @@ BENCHMARKS_FILE = REPO_DIR / "BENCHMARKS.md"
 COMMAND = "make bench  (runs .venv/bin/python -m bench)"
 
 # Timed runs of the floor and of Reaction Lab on the 15 s inputs; the
-# median is reported. Naive runs once: it is ten times slower.
+# median is reported. Naive runs once because it is 5 to 20 times slower.
 REPEATS = 5
 
 
@@ -144,7 +144,7 @@ def render_report(rows: list[dict], checks: list[dict], web_rows: list[dict]) ->
     lines = [
         "# Benchmarks",
         "",
-        "Written by `python -m bench`; rerun it to refresh this page.",
+        "Written by `python -m bench`. Run it again to refresh this page.",
         "",
         f"- Command: `{COMMAND}`",
         f"- Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
@@ -158,8 +158,8 @@ def render_report(rows: list[dict], checks: list[dict], web_rows: list[dict]) ->
         "`vision.analyzer.analyze` with its defaults. Both naive and Reaction Lab "
         "take, for each sample time, the frame on screen at that time, so the "
         "quality figures compare the face search alone.",
-        "- Naive is not run on the 10-minute input: at about 1 s per second of "
-        "720p video it would add ten minutes.",
+        "- Naive is not run on the 10-minute input: at an estimated 1 s per "
+        "second of 720p video, it would add ten minutes.",
         "- Peak RSS: the VmHWM of the Python process that ran the measurement, "
         "each in a fresh process; the ffmpeg child is not included.",
         "- The machine also ran other work during the measurement, so times vary "

@@ -1,7 +1,7 @@
 """Build the benchmark's input videos from the sample video with ffmpeg.
 
 The files go to `bench/inputs/` (ignored by git) and are reused by later
-runs; delete the folder to rebuild them.
+runs. Delete the folder to rebuild them.
 """
 
 from __future__ import annotations

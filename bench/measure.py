@@ -27,8 +27,8 @@ def run_in_child(function, *args) -> dict:
 def peak_memory() -> dict:
     """Return the peak resident memory of this process, in MiB.
 
-    ffmpeg children are left out: ru_maxrss of RUSAGE_CHILDREN keeps the
-    size of the Python parent that forked them, so it cannot tell them apart.
+    ffmpeg children are left out because their ru_maxrss (RUSAGE_CHILDREN)
+    reported the Python parent's peak rather than ffmpeg's own on Linux.
     """
     with open("/proc/self/status") as status:
         fields = dict(line.split(":", 1) for line in status)
