@@ -27,7 +27,7 @@ import numpy as np
 from vision.errors import AnalysisError, InvalidMediaError, MediaError
 from vision.faces import DetectorSettings, FaceTracker
 from vision.frames import read_sampled_frames
-from vision.probe import MediaInfo, measure_duration, probe
+from vision.probe import MediaInfo, measure_duration, probe_before
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def analyze(
 
     detector = detector or DetectorSettings()
     model = load_model()
-    info = probe(path)
+    info = probe_before(path, deadline)
     report = ProgressReporter(
         progress, expected_samples(path, info, sample_rate, deadline)
     )

@@ -10,7 +10,7 @@ import ffmpeg
 
 from vision.errors import ConversionError, InvalidMediaError
 from vision.ffmpeg_process import ffmpeg_exe, input_url, run_ffmpeg
-from vision.probe import MediaInfo, probe
+from vision.probe import MediaInfo, probe, probe_before
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def convert_to_mp4(
     after killing ffmpeg, once `deadline` (a `time.monotonic()` value)
     passes.
     """
-    info = probe(source)
+    info = probe_before(source, deadline)
     if info.kind != "video":
         raise InvalidMediaError(
             f"{source} is an image, not a video.",

@@ -16,9 +16,12 @@ import subprocess
 from pathlib import Path
 
 from vision.errors import InvalidMediaError
-from vision.ffmpeg_process import ffmpeg_exe, input_url, run_ffmpeg
+from vision.ffmpeg_process import ffmpeg_exe, input_url, run_ffmpeg, seconds_left
 
 logger = logging.getLogger(__name__)
+
+# Seconds that ffmpeg may take to read a file's header.
+DEFAULT_PROBE_TIMEOUT = 30
 
 # Demuxers that read a single still image.
 IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe"}
@@ -57,7 +60,9 @@ class MediaInfo:
     codec: str
 
 
-def probe(path: str | Path, timeout_seconds: float = 30) -> MediaInfo:
+def probe(
+    path: str | Path, timeout_seconds: float = DEFAULT_PROBE_TIMEOUT
+) -> MediaInfo:
     """Describe the video or image at `path`.
 
     Raises InvalidMediaError when the file is empty, unreadable, truncated
@@ -177,6 +182,15 @@ def read_duration(text: str) -> float | None:
 
     seconds = int(match["h"]) * 3600 + int(match["m"]) * 60 + float(match["s"])
     return seconds if seconds > 0 else None
+
+
+def probe_before(path: str | Path, deadline: float | None) -> MediaInfo:
+    """Probe `path`, giving ffmpeg at most the time left until `deadline`."""
+    time_left = seconds_left(deadline)
+    if time_left is None:
+        return probe(path)
+
+    return probe(path, timeout_seconds=min(DEFAULT_PROBE_TIMEOUT, time_left))
 
 
 def measure_duration(
