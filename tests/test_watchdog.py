@@ -78,7 +78,7 @@ def test_deadline_raises_job_timeout(processing, settings):
 @pytest.mark.django_db
 def test_slow_analysis_fails_as_timeout_in_process(api, long_video, run_jobs, settings):
     settings.ANALYSIS_PROCESSING_TIMEOUT_SECONDS = 1
-    job_id = upload(api, long_video).json()["job_id"]
+    job_id = upload(api, long_video, sample_rate=30).json()["job_id"]
 
     run_jobs()
 
@@ -94,7 +94,8 @@ def test_slow_analysis_fails_as_timeout_in_process(api, long_video, run_jobs, se
 @pytest.mark.cluster
 def test_worker_takes_next_job_after_timeout(api, media_dir, long_video, cluster):
     cluster.env["ANALYSIS_PROCESSING_TIMEOUT_SECONDS"] = "3"
-    slow = upload(api, long_video).json()["job_id"]
+    # At 30 samples a second the analysis needs far longer than 3 s.
+    slow = upload(api, long_video, sample_rate=30).json()["job_id"]
     quick = upload(api, media_dir / "smiling-man.jpg").json()["job_id"]
 
     cluster.start()
