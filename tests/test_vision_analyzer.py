@@ -312,3 +312,25 @@ def test_summarize_empty_timeline():
         "samples": 0,
         "samples_with_face": 0,
     }
+
+
+def test_analyze_rejects_truncated_faststart_mp4(media_dir, tmp_path):
+    # With +faststart the moov atom comes first and survives the cut, so
+    # only the decoder finds that the frames it lists are missing.
+    whole = tmp_path / "whole.mp4"
+    make_media(
+        "-i",
+        str(media_dir / "talking-woman.mp4"),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        str(whole),
+    )
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(whole.read_bytes()[: whole.stat().st_size // 4])
+
+    with pytest.raises(InvalidMediaError) as raised:
+        analyze(truncated)
+
+    assert "incomplete" in raised.value.user_message

@@ -165,3 +165,23 @@ def test_convert_stops_at_deadline(media_dir, tmp_path):
 
     assert time.monotonic() - start < 2
     assert sorted(tmp_path.iterdir()) == [source]
+
+
+def test_convert_rejects_truncated_faststart_mp4(media_dir, tmp_path):
+    whole = tmp_path / "whole.mp4"
+    make_media(
+        "-i",
+        str(media_dir / "talking-woman.mp4"),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        str(whole),
+    )
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(whole.read_bytes()[: whole.stat().st_size // 4])
+
+    with pytest.raises(InvalidMediaError):
+        convert_to_mp4(truncated, tmp_path / "out.mp4")
+
+    assert not (tmp_path / "out.mp4").exists()

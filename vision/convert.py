@@ -9,8 +9,13 @@ from pathlib import Path
 import ffmpeg
 
 from vision.errors import ConversionError, InvalidMediaError
-from vision.ffmpeg_process import ffmpeg_exe, input_url, run_ffmpeg
-from vision.probe import MediaInfo, probe, probe_before
+from vision.ffmpeg_process import (
+    TRUNCATION_MESSAGE,
+    ffmpeg_exe,
+    input_url,
+    run_ffmpeg,
+)
+from vision.probe import TRUNCATED_USER_MESSAGE, MediaInfo, probe, probe_before
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +56,18 @@ def convert_to_mp4(
     partial = target.with_name(f".{target.name}.partial")
     args = build_conversion_command(source, partial, fps=fps)
     try:
-        returncode, _, stderr = run_ffmpeg(args, deadline=deadline)
-        if returncode != 0:
+        ffmpeg_run = run_ffmpeg(args, deadline=deadline)
+        if ffmpeg_run.returncode != 0:
             raise ConversionError(
-                f"ffmpeg exited with code {returncode} converting {source}: {stderr}"
+                f"ffmpeg exited with code {ffmpeg_run.returncode} converting "
+                f"{source}: {ffmpeg_run.stderr_text()}"
+            )
+
+        if ffmpeg_run.input_truncated:
+            raise InvalidMediaError(
+                f"{source} ends before the data its index lists (ffmpeg: "
+                f"{TRUNCATION_MESSAGE}).",
+                TRUNCATED_USER_MESSAGE,
             )
 
         os.replace(partial, target)

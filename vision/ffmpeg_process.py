@@ -23,6 +23,10 @@ logger = logging.getLogger(__name__)
 # Lines of ffmpeg's stderr kept for error messages.
 STDERR_TAIL_LINES = 20
 
+# What ffmpeg's demuxers log when a file ends before the data its index
+# points to, as in an MP4 cut short whose moov atom came first.
+TRUNCATION_MESSAGE = "partial file"
+
 
 @functools.cache
 def ffmpeg_exe() -> str:
@@ -66,6 +70,9 @@ class FfmpegProcess:
     def __init__(self, args: list[str], *, deadline: float | None = None) -> None:
         self.args = args
         self.timed_out = False
+        self.input_truncated = False
+        self.returncode: int | None = None
+        self.stdout_text = ""
         self.stderr_tail: collections.deque[str] = collections.deque(
             maxlen=STDERR_TAIL_LINES
         )
@@ -93,6 +100,8 @@ class FfmpegProcess:
             line = raw_line.decode("utf-8", "replace").rstrip()
             if line:
                 self.stderr_tail.append(line)
+            if TRUNCATION_MESSAGE in line:
+                self.input_truncated = True
 
     def _expire(self) -> None:
         self.timed_out = True
@@ -124,18 +133,18 @@ class FfmpegProcess:
         self.wait()
 
 
-def run_ffmpeg(
-    args: list[str], *, deadline: float | None = None
-) -> tuple[int, str, str]:
-    """Run ffmpeg to completion and return (exit code, stdout, stderr tail).
+def run_ffmpeg(args: list[str], *, deadline: float | None = None) -> FfmpegProcess:
+    """Run ffmpeg to completion and return the finished process.
 
-    Raises TimeoutError, after killing ffmpeg, when the deadline passes.
+    Its `returncode`, `stdout_text`, `stderr_text()` and `input_truncated`
+    describe the run. Raises TimeoutError, after killing ffmpeg, when the
+    deadline passes.
     """
     with FfmpegProcess(args, deadline=deadline) as ffmpeg_run:
-        stdout = ffmpeg_run.stdout.read().decode("utf-8", "replace")
-        returncode = ffmpeg_run.wait()
+        ffmpeg_run.stdout_text = ffmpeg_run.stdout.read().decode("utf-8", "replace")
+        ffmpeg_run.returncode = ffmpeg_run.wait()
 
     if ffmpeg_run.timed_out:
         raise TimeoutError(f"ffmpeg ran past its deadline: {' '.join(args)}")
 
-    return returncode, stdout, ffmpeg_run.stderr_text()
+    return ffmpeg_run

@@ -20,8 +20,14 @@ from pathlib import Path
 import ffmpeg
 import numpy as np
 
-from vision.errors import ConversionError
-from vision.ffmpeg_process import FfmpegProcess, ffmpeg_exe, input_url
+from vision.errors import ConversionError, InvalidMediaError
+from vision.ffmpeg_process import (
+    TRUNCATION_MESSAGE,
+    FfmpegProcess,
+    ffmpeg_exe,
+    input_url,
+)
+from vision.probe import TRUNCATED_USER_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +70,9 @@ def read_sampled_frames(
     """Yield the frames of `path` sampled at `sample_rate` frames per second.
 
     Each frame is a `(height, width, 3)` uint8 BGR array. Raises
-    ConversionError when ffmpeg fails or decodes no frame at all, and
-    TimeoutError once `deadline` (a `time.monotonic()` value) passes.
+    ConversionError when ffmpeg fails or decodes no frame at all,
+    InvalidMediaError when the file ends before the data its index lists,
+    and TimeoutError once `deadline` (a `time.monotonic()` value) passes.
     ffmpeg is killed before either is raised, and when the caller closes
     the generator early.
     """
@@ -105,6 +112,13 @@ def read_sampled_frames(
         raise ConversionError(
             f"ffmpeg exited with code {returncode} while decoding {path}: "
             f"{ffmpeg_run.stderr_text()}"
+        )
+
+    if ffmpeg_run.input_truncated:
+        raise InvalidMediaError(
+            f"{path} ends before the data its index lists (ffmpeg: "
+            f"{TRUNCATION_MESSAGE}), after {frame_count} samples.",
+            TRUNCATED_USER_MESSAGE,
         )
 
     if frame_count == 0:

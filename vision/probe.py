@@ -127,6 +127,12 @@ def parse_ffmpeg_info(text: str, path: str | Path = "the file") -> MediaInfo:
     )
 
 
+TRUNCATED_USER_MESSAGE = (
+    "The video file is incomplete, probably cut short during upload "
+    "or download. Please upload the whole file again."
+)
+
+
 def raise_unreadable(text: str, path: str | Path) -> None:
     detail = text.strip().splitlines()[-1] if text.strip() else "no output"
     # ffmpeg guesses the demuxer from the file name when the content matches
@@ -136,8 +142,7 @@ def raise_unreadable(text: str, path: str | Path) -> None:
     if "moov atom not found" in text and not guessed_from_name:
         raise InvalidMediaError(
             f"ffmpeg could not open {path}: moov atom not found ({detail}).",
-            "The video file is incomplete, probably cut short during upload "
-            "or download. Please upload the whole file again.",
+            TRUNCATED_USER_MESSAGE,
         )
 
     raise InvalidMediaError(f"ffmpeg could not open {path}: {detail}")
@@ -221,8 +226,8 @@ def measure_duration(
         "pipe:1",
         "-",
     ]
-    _, stdout, _ = run_ffmpeg(args, deadline=deadline)
-    times = re.findall(r"^out_time_us=(\d+)$", stdout, re.M)
+    ffmpeg_run = run_ffmpeg(args, deadline=deadline)
+    times = re.findall(r"^out_time_us=(\d+)$", ffmpeg_run.stdout_text, re.M)
     if not times:
         return None
 
