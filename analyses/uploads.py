@@ -54,11 +54,11 @@ def check_file(upload: UploadedFile) -> None:
 def sniff_extension(upload: UploadedFile) -> str:
     """Return a file extension for the upload, chosen from its first bytes.
 
-    The client's file name and content type are never trusted: the stored
-    extension decides the Content-Type that the media view sends, so an
-    HTML page named `clip.mp4` must not come back as a video, nor a video
-    named `page.html` as a page. Anything unrecognised is stored as `.bin`
-    and the worker's probe decides what it is.
+    The client's file name and content type are never trusted, because the
+    stored extension decides the Content-Type that the media view sends.
+    An HTML page named `clip.mp4` must not come back as a video, nor a
+    video named `page.html` as a page. Anything unrecognised is stored as
+    `.bin`, and the worker's probe decides what it is.
     """
     upload.seek(0)
     head = upload.read(16)

@@ -124,13 +124,13 @@ def test_admin_retry_action_is_staff_only(owned, owner, django_user_model):
     staff = Client()
     staff.force_login(django_user_model.objects.create_superuser("root", password="x"))
 
-    refused = member.post("/admin/jobs/job/", action)
-    status_after_refusal = Job.objects.get(pk=owned["job_id"]).status
+    rejected = member.post("/admin/jobs/job/", action)
+    status_after_rejection = Job.objects.get(pk=owned["job_id"]).status
     accepted = staff.post("/admin/jobs/job/", action)
 
-    assert refused.status_code == 302
-    assert "/admin/login/" in refused["Location"]
-    assert status_after_refusal == "failed"
+    assert rejected.status_code == 302
+    assert "/admin/login/" in rejected["Location"]
+    assert status_after_rejection == "failed"
     assert accepted.status_code == 302
     assert Job.objects.get(pk=owned["job_id"]).status == "queued"
 
@@ -183,7 +183,7 @@ def start_django(data_dir, *code: str) -> str:
     return result.stdout.strip()
 
 
-def test_secret_key_is_made_on_first_start_and_kept(tmp_path):
+def test_secret_key_created_once(tmp_path):
     data_dir = tmp_path / "fresh"
 
     first = start_django(data_dir, "print(settings.SECRET_KEY)")
