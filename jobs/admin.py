@@ -58,8 +58,9 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed jobs")
     def retry_selected(self, request, queryset) -> None:
-        retried = [job.pk for job in queryset if job.retry()]
-        skipped = queryset.count() - len(retried)
+        selected = list(queryset)
+        retried = [job.pk for job in selected if job.retry()]
+        skipped = len(selected) - len(retried)
         if retried:
             self.message_user(
                 request, f"Queued {len(retried)} job(s) again.", messages.SUCCESS
