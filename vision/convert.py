@@ -41,9 +41,9 @@ def convert_to_mp4(
     contains a partial file.
 
     Raises InvalidMediaError when `source` is not a video (an image counts
-    as not a video), ConversionError when ffmpeg fails, and TimeoutError,
-    after killing ffmpeg, once `deadline` (a `time.monotonic()` value)
-    passes.
+    as not a video) or is cut short, and ConversionError when ffmpeg fails.
+    Raises TimeoutError, after killing ffmpeg, once `deadline` (a
+    `time.monotonic()` value) passes.
     """
     info = probe_before(source, deadline)
     if info.kind != "video":

@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 # Lines of ffmpeg's stderr kept for error messages.
 STDERR_TAIL_LINES = 20
 
-# What ffmpeg's demuxers log when a file ends before the data its index
-# points to, as in an MP4 cut short whose moov atom came first.
+# The message ffmpeg's demuxers log when a file ends before the data its
+# index points to, as in an MP4 cut short after its moov atom.
 TRUNCATION_MESSAGE = "partial file"
 
 
