@@ -32,6 +32,11 @@ def read_upload(request, serializer_class):
         raise PayloadTooLarge(str(exc)) from None
 
     serializer = serializer_class(data=request.data)
+    try:
+        uploads.check_received_size(request)
+    except uploads.UploadTooLarge as exc:
+        raise PayloadTooLarge(str(exc)) from None
+
     serializer.is_valid(raise_exception=True)
     try:
         uploads.check_file(serializer.validated_data["file"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 
 from analyses.models import Analysis
@@ -41,6 +42,37 @@ def check_declared_size(request) -> None:
     except ValueError:
         declared = 0
     if declared > settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+        raise UploadTooLarge()
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Stop storing a request's files once they pass MAX_UPLOAD_BYTES.
+
+    This covers bodies sent without a Content-Length (chunked), which
+    `check_declared_size` cannot judge. The rest of the body is read and
+    discarded, so the view can still answer 413 with a message.
+    """
+
+    def __init__(self, request=None) -> None:
+        super().__init__(request)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > settings.MAX_UPLOAD_BYTES:
+            self.request.upload_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def check_received_size(request) -> None:
+    """Raise UploadTooLarge if `UploadLimitHandler` stopped this request's
+    upload; call it after the body has been parsed."""
+    django_request = getattr(request, "_request", request)
+    if getattr(django_request, "upload_too_large", False):
         raise UploadTooLarge()
 
 

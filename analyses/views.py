@@ -80,6 +80,11 @@ def upload_video(request):
         return upload_rejected(request, UploadForm.rejected(str(exc)), status=413)
 
     form = UploadForm(request.POST, request.FILES)
+    try:
+        uploads.check_received_size(request)
+    except uploads.UploadTooLarge as exc:
+        return upload_rejected(request, UploadForm.rejected(str(exc)), status=413)
+
     if not form.is_valid():
         return upload_rejected(request, form, status=400)
 

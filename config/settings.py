@@ -154,6 +154,11 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Uploads and analysis
 
+FILE_UPLOAD_HANDLERS = [
+    "analyses.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 MAX_UPLOAD_BYTES = env_int("REACTION_LAB_MAX_UPLOAD_MB", 500, minimum=1) * 1024 * 1024
 # Largest request body Django reads into memory apart from file parts.
 # Files stream to temporary files; MAX_UPLOAD_BYTES bounds them.

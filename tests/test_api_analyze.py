@@ -179,3 +179,18 @@ def test_analysis_list_is_paginated_and_own(api, outsider_api, media_dir):
     assert mine["count"] == 1
     assert "timeline" not in mine["results"][0]
     assert theirs["count"] == 0
+
+
+def test_upload_past_limit_within_declared_slack_is_413(api, settings, tmp_path):
+    settings.MAX_UPLOAD_BYTES = 1024 * 1024
+    # Over the limit, but by less than the multipart allowance that the
+    # Content-Length check gives, so only the upload handler can catch it.
+    large = tmp_path / "large.mp4"
+    large.write_bytes(b"\0" * (1024 * 1024 + 10_000))
+
+    response = upload(api, large)
+
+    assert response.status_code == 413
+    assert "upload limit of 1 MB" in response.json()["detail"]
+    assert response.wsgi_request.upload_too_large is True
+    assert Analysis.objects.count() == 0
