@@ -43,7 +43,13 @@ def make_thumbnail(source: str, at_seconds: float) -> Path | None:
         str(target),
     ]
     try:
-        subprocess.run(command, check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            command,
+            check=True,
+            capture_output=True,
+            timeout=30,
+            start_new_session=True,
+        )
     except (subprocess.SubprocessError, OSError) as exc:
         logger.warning("Thumbnail of %s failed: %s", source, exc)
         target.unlink(missing_ok=True)

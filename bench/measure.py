@@ -109,10 +109,13 @@ def measure_reaction_lab(path: str, repeats: int) -> dict:
 
     Each run follows a run of the floor (ffmpeg decoding with the same
     sampling, frames discarded), so that other work on the machine slows
-    both alike and their ratio stays meaningful.
+    both alike and their ratio stays meaningful. Both run at the worker's
+    default CPU priority, as the worker does.
     """
+    from jobs.priority import lower_worker_priority
     from vision.analyzer import analyze, load_model
 
+    lower_worker_priority(background=True, cpus=0)
     load_model()
     floor_times = []
     times = []

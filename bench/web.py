@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-UPLOADS_PER_PHASE = 60
+UPLOAD_BLOCKS = 6
+UPLOADS_PER_BLOCK = 10
 LIST_REQUESTS = 30
 LATENCY_RUNS = 10
 MANY_JOBS = 10_000
@@ -114,6 +115,12 @@ class Server:
             start_new_session=True,
         )
 
+    def pause_cluster(self) -> None:
+        os.killpg(self.cluster.pid, signal.SIGSTOP)
+
+    def resume_cluster(self) -> None:
+        os.killpg(self.cluster.pid, signal.SIGCONT)
+
     def stop_cluster(self) -> None:
         """Kill the cluster: a graceful stop would wait for the running job."""
         if self.cluster and self.cluster.poll() is None:
@@ -132,9 +139,9 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.url}/accounts/login/", timeout=2)
+                requests.get(f"{self.url}/accounts/login/", timeout=10)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         raise RuntimeError(f"The server on {self.url} did not start within 60 s.")
 
@@ -181,12 +188,21 @@ def run_measurements(server: Server) -> list[dict]:
     rows = []
 
     # Upload answer time, with no worker running, then with the worker busy.
-    idle = time_uploads(session, server.url, image)
+    # Upload answer time with the worker busy on a long analysis and with
+    # it idle. The two alternate in blocks, pausing the worker with SIGSTOP
+    # for the idle blocks, so other load on the machine affects both alike.
     with long_video.open("rb") as handle:
         session.post(f"{server.url}/analyze", files={"file": ("long.mp4", handle)})
     server.start_cluster()
     wait_for_processing(user)
-    busy = time_uploads(session, server.url, image)
+    idle, busy = [], []
+    for _ in range(UPLOAD_BLOCKS):
+        server.pause_cluster()
+        idle += time_uploads(session, server.url, image)
+        server.resume_cluster()
+        time.sleep(0.5)
+        busy += time_uploads(session, server.url, image)
+    assert_still_processing(user)
     server.stop_cluster()
     rows += upload_rows(idle, busy)
 
@@ -205,7 +221,7 @@ def run_measurements(server: Server) -> list[dict]:
 
 def time_uploads(session, url: str, image: bytes) -> list[float]:
     timings = []
-    for index in range(UPLOADS_PER_PHASE):
+    for index in range(UPLOADS_PER_BLOCK):
         started = time.perf_counter()
         response = session.post(
             f"{url}/analyze", files={"file": (f"face-{index}.jpg", image)}
@@ -224,6 +240,14 @@ def wait_for_processing(user) -> None:
             return
         time.sleep(0.2)
     raise RuntimeError("The long analysis did not start within 120 s.")
+
+
+def assert_still_processing(user) -> None:
+    """Fail the measurement if the long analysis ended before the uploads."""
+    from jobs.models import Job
+
+    if not Job.objects.filter(owner=user, status="processing").exists():
+        raise RuntimeError("The long analysis ended before the busy uploads did.")
 
 
 def upload_rows(idle: list[float], busy: list[float]) -> list[dict]:

@@ -172,8 +172,11 @@ REACTION_PROCESSING_TIMEOUT_SECONDS = env_int(
     "REACTION_PROCESSING_TIMEOUT_SECONDS", 900, minimum=1
 )
 JOB_MAX_ATTEMPTS = env_int("REACTION_LAB_JOB_MAX_ATTEMPTS", 3, minimum=1)
-# How much the worker process lowers its CPU priority (os.nice), 0 to 19.
-WORKER_NICENESS = env_int("REACTION_LAB_WORKER_NICENESS", 10, minimum=0)
+# Run the worker at the lowest CPU priority (SCHED_IDLE on Linux), so
+# pages and uploads stay quick while it analyses.
+WORKER_BACKGROUND = env_bool("REACTION_LAB_WORKER_BACKGROUND", True)
+# Cores the worker may use; 0 means all of them.
+WORKER_CPUS = env_int("REACTION_LAB_WORKER_CPUS", 0, minimum=0)
 
 # Background work
 

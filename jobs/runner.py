@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 import traceback
 
@@ -31,6 +32,35 @@ class JobWithdrawn(Exception):
     """The job's row was deleted, or left the processing status, while it ran."""
 
 
+class WorkerStopping(BaseException):
+    """The cluster is shutting down; the running job goes back to the queue.
+
+    A BaseException, like KeyboardInterrupt, so that handlers which catch
+    Exception cannot swallow it.
+    """
+
+
+_stop_requested = False
+
+
+def request_stop(signum, frame) -> None:
+    """Signal handler: finish no more jobs in this worker process."""
+    global _stop_requested
+    _stop_requested = True
+    logger.info("Worker pid %s received signal %s and is stopping", os.getpid(), signum)
+
+
+def install_stop_handler() -> None:
+    """Make SIGINT (Ctrl-C, or `serve` stopping) interrupt the running job.
+
+    django-q2 workers ignore SIGINT and finish every task already handed to
+    them before they exit, which can take as long as a whole video. With
+    this handler the running job stops at its next progress report and is
+    queued again, and tasks still in hand end without claiming a job.
+    """
+    signal.signal(signal.SIGINT, request_stop)
+
+
 def time_limit(job_type: str) -> int:
     if job_type == Job.Type.REACTION:
         return settings.REACTION_PROCESSING_TIMEOUT_SECONDS
@@ -47,6 +77,8 @@ class JobContext:
         self._last_write = 0.0
 
     def check_deadline(self) -> None:
+        if _stop_requested:
+            raise WorkerStopping(f"Job {self.job.pk} was interrupted by a shutdown.")
         if time.monotonic() > self.deadline:
             raise JobTimeout(
                 f"Job {self.job.pk} timed out after {self.limit_seconds} seconds."
@@ -80,6 +112,10 @@ def run_next_job(job_id: int | None = None) -> str:
     in logs: every queued job sends one task, so taking the oldest job each
     time runs them all, in queue order.
     """
+    if _stop_requested:
+        logger.info("Task for job %s skipped: the worker is stopping", job_id)
+        return "stopping"
+
     job = claim_next_job()
     if job is None:
         logger.debug("Task for job %s found nothing queued", job_id)
@@ -125,6 +161,9 @@ def execute(job: Job) -> None:
     try:
         handler = get_handler(job.job_type)
         handler(job, JobContext(job))
+    except WorkerStopping:
+        requeue_interrupted(job)
+        return
     except Exception as exc:
         logger.warning(
             "Job %s (%s) failed after %.1f s: %s",
@@ -144,6 +183,18 @@ def execute(job: Job) -> None:
         job.job_type,
         time.monotonic() - started,
     )
+
+
+def requeue_interrupted(job: Job) -> None:
+    """Put a job stopped by a shutdown back at its place in the queue."""
+    with transaction.atomic():
+        changed = Job.objects.filter(pk=job.pk, status=Job.Status.PROCESSING).update(
+            status=Job.Status.QUEUED, progress=0.0, worker_pid=None, started_at=None
+        )
+        if changed:
+            job.status = Job.Status.QUEUED
+            job.sync_subject_status()
+    logger.info("Job %s was interrupted by a shutdown and queued again", job.pk)
 
 
 def mark_completed(job: Job) -> None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from django.conf import settings
 from django.dispatch import receiver
@@ -12,13 +11,12 @@ logger = logging.getLogger(__name__)
 
 @receiver(post_spawn)
 def recover_on_worker_start(sender, proc_name, **kwargs) -> None:
+    from jobs.priority import lower_worker_priority
     from jobs.recovery import recover_interrupted_jobs
+    from jobs.runner import install_stop_handler
 
-    # Analysis keeps both cores busy; a lower priority for the worker (and
-    # the ffmpeg processes it starts, which inherit it) keeps pages and
-    # uploads as quick while a job runs as when the worker is idle.
-    if settings.WORKER_NICENESS:
-        os.nice(settings.WORKER_NICENESS)
+    install_stop_handler()
+    lower_worker_priority(settings.WORKER_BACKGROUND, settings.WORKER_CPUS)
 
     try:
         recover_interrupted_jobs()

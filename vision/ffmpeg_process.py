@@ -82,6 +82,10 @@ class FfmpegProcess:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # A session of its own keeps a terminal's Ctrl-C from reaching
+            # ffmpeg, which would exit with an error mid-job; the caller
+            # stops it by closing the frames or by the deadline.
+            start_new_session=True,
         )
         self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
         self._stderr_thread.start()

@@ -78,7 +78,11 @@ def probe(
     args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", input_url(path)]
     try:
         result = subprocess.run(
-            args, capture_output=True, timeout=timeout_seconds, check=False
+            args,
+            capture_output=True,
+            timeout=timeout_seconds,
+            check=False,
+            start_new_session=True,
         )
     except subprocess.TimeoutExpired as error:
         raise TimeoutError(

@@ -58,12 +58,20 @@ class Command(BaseCommand):
                 "-",
             ],
             cwd=settings.BASE_DIR,
+            start_new_session=True,
         )
+        # Each child leads a process group of its own, so that stopping
+        # reaches all of its processes and a terminal's Ctrl-C reaches only
+        # this command, which then stops the children in order.
         cluster = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=settings.BASE_DIR,
+            start_new_session=True,
         )
         children = [web, cluster]
-        self.stdout.write(f"Reaction Lab is serving http://{host}:{port}/ (Ctrl-C stops it)")
+        self.stdout.write(
+            f"Reaction Lab is serving http://{host}:{port}/ (Ctrl-C stops it)"
+        )
 
         stopping = False
 
@@ -77,24 +85,38 @@ class Command(BaseCommand):
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
 
-        self.stop_children(children)
+        self.stop_children(web, cluster)
         failed = [c.returncode for c in children if c.returncode not in (0, -2, -15)]
         if not stopping and failed:
             sys.exit(f"A server process exited with status {failed[0]}.")
 
-    def stop_children(self, children: list[subprocess.Popen]) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+    def stop_children(self, web: subprocess.Popen, cluster: subprocess.Popen) -> None:
+        """Stop both process groups; kill whatever is left after the grace period.
+
+        SIGINT makes the worker put its running job back in the queue, and
+        gunicorn finishes the requests it is serving on SIGTERM.
+        """
+        self.signal_group(cluster, signal.SIGINT)
+        self.signal_group(web, signal.SIGTERM)
 
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for child in children:
+        for child in (cluster, web):
             try:
                 child.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+                self.stderr.write(f"Process {child.pid} did not stop; killing it.")
+            # Children of the group leader (the cluster's worker, gunicorn's
+            # workers) can outlive it, so the whole group is killed.
+            self.signal_group(child, signal.SIGKILL)
+            child.wait()
         self.stdout.write("Reaction Lab stopped.")
+
+    @staticmethod
+    def signal_group(child: subprocess.Popen, signum: int) -> None:
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass
 
     def create_first_admin(self) -> None:
         User = get_user_model()
