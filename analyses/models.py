@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from analyses.storage import analysis_upload_path
+from analyses.storage import analysis_upload_path, delete_stored_file
 
 
 class AnalysisQuerySet(models.QuerySet):
@@ -94,5 +94,4 @@ class Analysis(MeasuredMedia):
 
     def delete_files(self) -> None:
         for field in (self.video, self.thumbnail):
-            if field:
-                field.storage.delete(field.name)
+            delete_stored_file(field)

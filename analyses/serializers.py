@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+import math
+
 from rest_framework import serializers
 
 from analyses.models import Analysis
 from jobs.serializers import JobSerializer
 
 
+def require_finite(value: float) -> None:
+    """Reject NaN and infinity, which pass DRF's FloatField and its bounds."""
+    if not math.isfinite(value):
+        raise serializers.ValidationError("A finite number is required.")
+
+
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The video (or JPEG/PNG image) to analyse.")
     sample_rate = serializers.FloatField(
         required=False,
+        validators=[require_finite],
         min_value=0.1,
         max_value=30,
         help_text="Samples per second; the server's default when left out.",

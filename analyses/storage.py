@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 SAFE_EXTENSION = re.compile(r"^\.[a-z0-9]{1,5}$")
 
@@ -33,3 +33,20 @@ def analysis_upload_path(instance, client_name: str) -> str:
 
 def reaction_upload_path(instance, client_name: str) -> str:
     return f"reactions/{uuid.uuid4().hex}/recording{safe_extension(client_name)}"
+
+
+def delete_stored_file(field) -> None:
+    """Delete a FileField's file, and its folder when that leaves it empty.
+
+    Uploads live in a folder of their own (see the upload paths above), so
+    the folder would otherwise stay behind.
+    """
+    if not field:
+        return
+
+    field.storage.delete(field.name)
+    folder = PurePath(field.name).parent
+    if folder.name and folder.parent.name:
+        directories, files = field.storage.listdir(str(folder))
+        if not directories and not files:
+            Path(field.storage.path(str(folder))).rmdir()

@@ -25,7 +25,7 @@ class UploadTooLarge(Exception):
         limit_mb = settings.MAX_UPLOAD_BYTES / (1024 * 1024)
         super().__init__(
             f"The file is larger than the upload limit of {limit_mb:g} MB. "
-            "Trim or compress the video, then upload it again."
+            "Upload a shorter or more compressed file."
         )
 
 

@@ -30,7 +30,7 @@ USER_MESSAGES = {
         "Retry it, or upload a shorter video."
     ),
     Category.CONVERSION_FAILED: (
-        "The recording could not be converted to a video we can analyse. "
+        "The video could not be converted to a form we can analyse. "
         "Retry it; if it fails again, record or upload it once more."
     ),
     Category.STORAGE_FAILED: (

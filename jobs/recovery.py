@@ -97,6 +97,7 @@ def _read_proc_stat(pid: int) -> tuple[str, datetime] | None:
 
 def _recover(job: Job) -> None:
     now = timezone.now()
+    dead_pid = job.worker_pid
     ran_too_long = job.started_at is not None and (
         now - job.started_at
     ).total_seconds() > time_limit(job.job_type)
@@ -114,7 +115,15 @@ def _recover(job: Job) -> None:
                     f"The worker (pid {job.worker_pid}) stopped while running job "
                     f"{job.pk}, attempt {job.attempts}."
                 ),
-                "error_user_message": USER_MESSAGES[category],
+                "error_user_message": (
+                    USER_MESSAGES[category]
+                    if ran_too_long
+                    else (
+                        f"The worker stopped unexpectedly {job.attempts} times while "
+                        "processing this file. Retry it; if it stops again, the file "
+                        "may need more memory than this server has."
+                    )
+                ),
                 "error_category": category,
                 "is_transient": True,
             }
@@ -134,7 +143,7 @@ def _recover(job: Job) -> None:
     logger.warning(
         "Job %s was left processing by worker pid %s; it is now %s",
         job.pk,
-        job.worker_pid,
+        dead_pid,
         job.status,
     )
 

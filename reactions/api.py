@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analyses import uploads
 from analyses.api import get_own_analysis, read_upload
+from analyses.models import Analysis
 from reactions.models import Reaction
 from reactions.serializers import ReactionSerializer, ReactionUploadSerializer
 
@@ -41,7 +43,26 @@ class ReactionView(APIView):
     )
     def post(self, request, pk: int):
         analysis = get_own_analysis(request, pk)
+        if analysis.status == Analysis.Status.FAILED:
+            return Response(
+                {
+                    "detail": "This analysis failed, so its video cannot be "
+                    "played or reacted to. Retry the analysis or upload the "
+                    "video again."
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+
         data = read_upload(request, ReactionUploadSerializer)
+        if analysis.duration is not None and data["offset"] > analysis.duration:
+            raise ValidationError(
+                {
+                    "offset": [
+                        f"The offset must be within the video's {analysis.duration:g} "
+                        "seconds."
+                    ]
+                }
+            )
         reaction, job = uploads.create_reaction(
             analysis, request.user, data["file"], data["offset"]
         )

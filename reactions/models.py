@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from analyses.models import MeasuredMedia
-from analyses.storage import reaction_upload_path
+from analyses.storage import delete_stored_file, reaction_upload_path
 
 
 class ReactionQuerySet(models.QuerySet):
@@ -45,5 +45,4 @@ class Reaction(MeasuredMedia):
 
     def delete_files(self) -> None:
         for field in (self.recording, self.converted):
-            if field:
-                field.storage.delete(field.name)
+            delete_stored_file(field)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from analyses.serializers import require_finite
 from jobs.serializers import JobSerializer
 from reactions.models import Reaction
 
@@ -10,6 +11,7 @@ class ReactionUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The webcam recording (WebM, MP4, ...).")
     offset = serializers.FloatField(
         required=False,
+        validators=[require_finite],
         default=0.0,
         min_value=0.0,
         help_text="Where the video was, in seconds, when the recording started.",

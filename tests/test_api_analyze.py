@@ -194,3 +194,11 @@ def test_upload_past_limit_within_declared_slack_is_413(api, settings, tmp_path)
     assert "upload limit of 1 MB" in response.json()["detail"]
     assert response.wsgi_request.upload_too_large is True
     assert Analysis.objects.count() == 0
+
+
+def test_sample_rate_that_is_not_finite_is_400(api, media_dir):
+    response = upload(api, media_dir / "smiling-man.jpg", sample_rate="nan")
+
+    assert response.status_code == 400
+    assert response.json()["sample_rate"] == ["A finite number is required."]
+    assert Analysis.objects.count() == 0

@@ -147,3 +147,13 @@ def test_openapi_schema_is_served(api):
 
     assert response.status_code == 200
     assert b"/queue/jobs/{id}/retry" in response.content
+
+
+def test_openapi_schema_and_docs_need_sign_in(db):
+    client = APIClient()
+
+    schema = client.get("/api/schema/")
+    docs = client.get("/api/docs/")
+
+    assert schema.status_code in (401, 403)
+    assert docs.status_code in (302, 401, 403)

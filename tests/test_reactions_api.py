@@ -125,3 +125,36 @@ def test_negative_offset_is_400(api, analysis_id, recording):
 
     assert response.status_code == 400
     assert "offset" in response.json()
+
+
+@pytest.mark.parametrize("offset", ["nan", "inf"])
+def test_offset_that_is_not_finite_is_400(api, analysis_id, recording, offset):
+    response = post_reaction(api, analysis_id, recording, offset=offset)
+
+    assert response.status_code == 400
+    assert response.json()["offset"] == ["A finite number is required."]
+    assert Reaction.objects.count() == 0
+
+
+def test_offset_past_the_video_is_400(api, media_dir, recording, run_jobs):
+    analysis_id = upload(api, media_dir / "talking-woman.mp4").json()["analysis_id"]
+    run_jobs()
+
+    response = post_reaction(api, analysis_id, recording, offset=1e9)
+
+    assert response.status_code == 400
+    assert "within the video's 15.4" in response.json()["offset"][0]
+    assert Reaction.objects.count() == 0
+
+
+def test_reaction_to_failed_analysis_is_409(api, recording, run_jobs, tmp_path):
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video" * 100)
+    analysis_id = upload(api, junk).json()["analysis_id"]
+    run_jobs()
+
+    response = post_reaction(api, analysis_id, recording, offset=0)
+
+    assert response.status_code == 409
+    assert "failed" in response.json()["detail"]
+    assert Reaction.objects.count() == 0

@@ -40,6 +40,8 @@ def test_delete_removes_files_reactions_and_jobs(
     assert not Reaction.objects.exists()
     assert not Job.objects.exists()
     assert stored_files(data_dir) == []
+    assert list((data_dir / "media" / "analyses").iterdir()) == []
+    assert list((data_dir / "media" / "reactions").iterdir()) == []
 
 
 @pytest.mark.django_db

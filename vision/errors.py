@@ -31,8 +31,8 @@ class ConversionError(MediaError):
     """ffmpeg failed to convert or decode a file that probed as a video."""
 
     default_user_message = (
-        "The recording could not be converted. "
-        "Please try again, or record or export it again."
+        "The video could not be converted. Please retry; if it fails again, "
+        "export or record it once more and upload the new file."
     )
 
 
