@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Generator
 from importlib import metadata
 from pathlib import Path
@@ -75,7 +76,11 @@ def load_model() -> object:
         # adds a root handler when the process has none yet.
         from fer.fer import FER
 
-        return FER()
+        # fer 25.10.3 builds its model with tf.lite.Interpreter, which
+        # TensorFlow 2.21 warns is deprecated on every load.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*Interpreter is deprecated")
+            return FER()
     except Exception as error:
         raise AnalysisError(
             f"Could not load the fer emotion model: {error!r}"
