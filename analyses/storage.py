@@ -46,7 +46,11 @@ def delete_stored_file(field) -> None:
 
     field.storage.delete(field.name)
     folder = PurePath(field.name).parent
-    if folder.name and folder.parent.name:
-        directories, files = field.storage.listdir(str(folder))
-        if not directories and not files:
-            Path(field.storage.path(str(folder))).rmdir()
+    if not (folder.name and folder.parent.name):
+        return
+
+    try:
+        Path(field.storage.path(str(folder))).rmdir()
+    except OSError:
+        # Missing, or not empty because the upload's other files remain.
+        pass
