@@ -6,6 +6,7 @@ from analyses import views
 from jobs import views as job_views
 
 urlpatterns = [
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", views.home, name="home"),
     path("projects/list", views.project_list, name="project-list"),
     path("projects/upload", views.upload_video, name="upload-video"),

@@ -6,9 +6,11 @@ import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -49,6 +51,13 @@ def notify(response, message: str, level: str = "success", *events: str):
     for event in events:
         trigger_client_event(response, event)
     return response
+
+
+@require_GET
+@login_not_required
+def favicon(request):
+    """Redirect /favicon.ico, which browsers request by themselves, to the icon."""
+    return redirect(static("favicon.ico"), permanent=True)
 
 
 def home(request):
