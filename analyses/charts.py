@@ -61,3 +61,45 @@ def average_series(reactions: list, step: float) -> dict:
         },
         "viewers": [counts[i] for i in indices],
     }
+
+
+def viewer_series(reactions: list) -> list[dict]:
+    """Return each reaction's main-face series, for reactions with a face.
+
+    Scores are rounded to 3 decimals to keep the page small, because the
+    page embeds every reaction's series.
+    """
+    viewers = []
+    for reaction in reactions:
+        if not has_face(reaction):
+            continue
+
+        part = main_face_series(reaction.timeline)
+        for emotion, values in part["series"].items():
+            part["series"][emotion] = [
+                None if value is None else round(value, 3) for value in values
+            ]
+        viewers.append({"id": reaction.pk, "label": viewer_label(reaction), **part})
+    return viewers
+
+
+def has_face(reaction) -> bool:
+    """Return True if any sample of the reaction found a face."""
+    return any(main_face(sample) for sample in reaction.timeline or [])
+
+
+def viewer_label(reaction) -> str:
+    label = f"Reaction #{reaction.pk}"
+    if reaction.recorded_by:
+        label += f" by {reaction.recorded_by.get_username()}"
+    return label
+
+
+def strongest_emotion(average: dict) -> str:
+    """Return the emotion with the highest mean score in an average series."""
+    means = {
+        emotion: sum(values) / len(values)
+        for emotion, values in average["series"].items()
+        if values
+    }
+    return max(means, key=means.get) if means else "happy"

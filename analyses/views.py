@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_POST
@@ -16,12 +17,19 @@ from django_htmx.http import trigger_client_event
 
 from accounts.decorators import login_required_or_403
 from analyses import uploads
-from analyses.charts import average_series, main_face_series
+from analyses.charts import (
+    EMOTIONS,
+    average_series,
+    has_face,
+    main_face_series,
+    strongest_emotion,
+    viewer_series,
+)
 from analyses.forms import UploadForm
 from analyses.media import serve_file
 from analyses.models import Analysis
 from jobs.models import Job
-from jobs.views import POLL_SECONDS, queue_widget_context
+from jobs.views import POLL_SECONDS, REFRESH_SECONDS, queue_widget_context
 from reactions.models import Reaction
 
 
@@ -60,10 +68,30 @@ def favicon(request):
     return redirect(static("favicon.ico"), permanent=True)
 
 
+def project_list_version(user) -> str:
+    """Return a digest of the user's analyses and their statuses.
+
+    The project list sends it back with each refresh, and an unchanged
+    digest means that the list in the page is current.
+    """
+    rows = Analysis.objects.for_user(user).order_by("pk").values_list("pk", "status")
+    text = ";".join(f"{pk}:{status}" for pk, status in rows)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def project_list_context(user) -> dict:
+    return {
+        "analyses": projects_with_jobs(user),
+        "list_version": project_list_version(user),
+        "poll_seconds": POLL_SECONDS,
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+
+
 def home(request):
     context = {
         **upload_form_context(UploadForm()),
-        "analyses": projects_with_jobs(request.user),
+        **project_list_context(request.user),
         **queue_widget_context(request.user),
     }
     return render(request, "analyses/home.html", context)
@@ -72,10 +100,16 @@ def home(request):
 @require_GET
 @login_required_or_403
 def project_list(request):
-    context = {
-        "analyses": projects_with_jobs(request.user),
-        "poll_seconds": POLL_SECONDS,
-    }
+    """Return the project list, or 204 if it has not changed.
+
+    The page refreshes the list every REFRESH_SECONDS, so that uploads from
+    the API or another tab appear; an unchanged list costs one query.
+    """
+    version = project_list_version(request.user)
+    if request.GET.get("version") == version:
+        return HttpResponse(status=204)
+
+    context = project_list_context(request.user)
     return render(request, "analyses/home.html#project-list", context)
 
 
@@ -137,7 +171,7 @@ def upload_rejected(request, form: UploadForm, status: int):
 
     context = {
         **upload_form_context(form),
-        "analyses": projects_with_jobs(request.user),
+        **project_list_context(request.user),
         **queue_widget_context(request.user),
     }
     return render(request, "analyses/home.html", context, status=status)
@@ -180,7 +214,6 @@ def analysis_detail(request, pk: int):
     context = {
         "analysis": analysis,
         "job": job,
-        "is_image": is_image(analysis),
         # A file the worker could not read would only show a broken player.
         "unreadable": job is not None
         and job.error_category == Job.ErrorCategory.INVALID_MEDIA,
@@ -197,6 +230,17 @@ def is_image(analysis: Analysis) -> bool:
     return content_type.startswith("image/")
 
 
+def can_record(analysis: Analysis) -> bool:
+    """Return whether viewers can record a reaction to the analysis's video.
+
+    A queued or processing video is offered too, so that viewers need not
+    wait for the analysis. If such a file turns out not to play, the
+    recorder page shows a banner. A failed analysis is not offered, because
+    its file usually cannot be read at all.
+    """
+    return analysis.status != Analysis.Status.FAILED and not is_image(analysis)
+
+
 def results_context(analysis: Analysis) -> dict:
     jobs = Job.objects.defer("payload", "error")
     reactions = list(
@@ -211,16 +255,25 @@ def results_context(analysis: Analysis) -> dict:
                 reaction.job.position = positions.get(reaction.job.pk)
 
     completed = [r for r in reactions if r.status == Reaction.Status.COMPLETED]
+    with_face = [r for r in completed if has_face(r)]
     step = 1 / (analysis.sample_rate or settings.SAMPLE_RATE)
+    average = average_series(with_face, step)
     chart = {
         "duration": analysis.duration,
         "video": main_face_series(analysis.timeline),
-        "reactions": average_series(completed, step),
+        "reactions": average,
+        "viewers": viewer_series(with_face),
     }
     shares = (analysis.summary or {}).get("shares") or {}
     return {
+        "is_image": is_image(analysis),
+        "can_record": can_record(analysis),
         "reactions": reactions,
-        "reaction_count": sum(1 for r in completed if r.timeline),
+        "completed_count": len(completed),
+        "face_count": len(with_face),
+        "no_face_count": len(completed) - len(with_face),
+        "viewer_emotion": strongest_emotion(average),
+        "emotions": EMOTIONS,
         "chart": chart,
         "shares": sorted(shares.items(), key=lambda item: item[1], reverse=True),
     }

@@ -11,6 +11,10 @@ from jobs.models import Job
 # Seconds between two polls of a live region while its job is active.
 POLL_SECONDS = 2
 
+# Seconds between two refreshes of the project list and of an empty queue
+# widget, which pick up work started from the API or another tab.
+REFRESH_SECONDS = 15
+
 
 def queue_widget_context(user) -> dict:
     jobs = list(
@@ -36,7 +40,11 @@ def queue_widget_context(user) -> dict:
     for job in jobs:
         job.position = positions.get(job.pk)
 
-    return {"queue_jobs": jobs, "poll_seconds": POLL_SECONDS}
+    return {
+        "queue_jobs": jobs,
+        "poll_seconds": POLL_SECONDS,
+        "refresh_seconds": REFRESH_SECONDS,
+    }
 
 
 @require_GET
@@ -44,8 +52,9 @@ def queue_widget_context(user) -> dict:
 def queue_widget(request):
     """Return the widget of the user's queued and processing jobs.
 
-    The widget polls while it lists a job; an empty widget waits for a
-    `queueChanged` event (sent after an upload or a retry) instead.
+    The widget polls every POLL_SECONDS while it lists a job. An empty
+    widget refreshes every REFRESH_SECONDS, and at once on a `queueChanged`
+    event (sent after an upload or a retry from the same page).
     """
     return render(
         request, "jobs/_queue_widget.html", queue_widget_context(request.user)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import login_required_or_403
 from analyses import uploads
 from analyses.models import Analysis
-from analyses.views import notify
+from analyses.views import can_record, is_image, notify
 from jobs.models import Job
 from jobs.views import POLL_SECONDS
 
@@ -33,6 +33,10 @@ def record_reaction(request, analysis_pk: int):
     analysis = get_object_or_404(
         Analysis.objects.for_user(request.user).without_results(), pk=analysis_pk
     )
+    if not can_record(analysis):
+        context = {"analysis": analysis, "is_image": is_image(analysis)}
+        return render(request, "reactions/record_unavailable.html", context)
+
     context = {
         "analysis": analysis,
         "upload_url": reverse("api-reaction", args=[analysis.pk]),

@@ -8,10 +8,12 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from analyses.charts import average_series, main_face_series
+from analyses.charts import average_series, main_face_series, viewer_series
 from analyses.models import Analysis
-from analyses.uploads import create_analysis
+from analyses.templatetags.analysis_pages import duration
+from analyses.uploads import create_analysis, create_reaction
 from jobs.models import Job
+from reactions.models import Reaction
 
 pytestmark = pytest.mark.django_db
 
@@ -360,3 +362,182 @@ def test_average_series_bins_reactions_on_video_clock():
     assert average["times"] == [1.0]
     assert average["series"]["happy"] == [0.75]
     assert average["viewers"] == [2]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (None, ""),
+        (-1, ""),
+        (0, "0:00"),
+        (15.48, "0:15"),
+        (557.4, "9:17"),
+        (3600, "1:00:00"),
+        (3725.9, "1:02:05"),
+    ],
+)
+def test_duration_filter_formats_clock_time(seconds, expected):
+    assert duration(seconds) == expected
+
+
+def test_summary_duration_reads_as_minutes(client, owner, data_dir):
+    analysis, job = make_analysis(owner)
+    set_status(job, Job.Status.COMPLETED)
+    Analysis.objects.filter(pk=analysis.pk).update(
+        duration=557.4, summary={"samples": 2, "samples_with_face": 1}
+    )
+    client.force_login(owner)
+
+    page = client.get(f"/projects/{analysis.pk}/").content.decode()
+
+    assert "over 9:17." in page
+    assert "557.4 s" not in page
+
+
+@pytest.mark.parametrize(
+    ("category", "transient", "offers_retry"),
+    [
+        (Job.ErrorCategory.TIMEOUT, True, True),
+        (Job.ErrorCategory.CONVERSION_FAILED, True, True),
+        (Job.ErrorCategory.ANALYSIS_FAILED, True, True),
+        (Job.ErrorCategory.STORAGE_FAILED, False, True),
+        (Job.ErrorCategory.UNKNOWN, False, True),
+        ("", None, True),
+        (Job.ErrorCategory.INVALID_MEDIA, False, False),
+    ],
+)
+def test_job_panel_offers_retry_only_when_useful(
+    client, owner, data_dir, category, transient, offers_retry
+):
+    analysis, job = make_analysis(owner)
+    set_status(
+        job,
+        Job.Status.FAILED,
+        error_category=category,
+        is_transient=transient,
+        error_user_message="It failed.",
+    )
+    client.force_login(owner)
+
+    page = client.get(f"/projects/{analysis.pk}/job", **HTMX).content.decode()
+
+    has_retry = f'hx-post="/projects/{analysis.pk}/retry"' in page
+    assert has_retry is offers_retry
+    assert ("Upload another file" in page) is not offers_retry
+
+
+def test_failed_analysis_offers_no_recording(client, owner, data_dir):
+    analysis, job = make_analysis(owner)
+    set_status(
+        job,
+        Job.Status.FAILED,
+        error_category=Job.ErrorCategory.ANALYSIS_FAILED,
+        is_transient=True,
+    )
+    client.force_login(owner)
+
+    page = client.get(f"/projects/{analysis.pk}/").content.decode()
+
+    assert f"/projects/{analysis.pk}/record/" not in page
+    assert "Record the first one" not in page
+    assert "No reactions yet." in page
+
+
+@pytest.mark.parametrize(
+    "status",
+    [Job.Status.QUEUED, Job.Status.PROCESSING, Job.Status.COMPLETED],
+)
+def test_playable_analysis_offers_recording(client, owner, data_dir, status):
+    analysis, job = make_analysis(owner)
+    set_status(job, status)
+    client.force_login(owner)
+
+    page = client.get(f"/projects/{analysis.pk}/").content.decode()
+
+    assert f'href="/projects/{analysis.pk}/record/">Record a reaction' in page
+    assert "Record the first one" in page
+
+
+def test_results_fragment_of_failed_analysis_offers_no_recording(
+    client, owner, data_dir
+):
+    analysis, job = make_analysis(owner)
+    set_status(job, Job.Status.FAILED)
+    client.force_login(owner)
+
+    page = client.get(f"/projects/{analysis.pk}/results", **HTMX).content.decode()
+
+    assert "Reactions" in page
+    assert "Record the first one" not in page
+
+
+def make_reaction(analysis, owner, timeline, status=Job.Status.COMPLETED):
+    reaction, job = create_reaction(
+        analysis, owner, SimpleUploadedFile("reaction.webm", b"webm"), 0.0
+    )
+    set_status(job, status)
+    Reaction.objects.filter(pk=reaction.pk).update(
+        timeline=timeline, summary={"samples": len(timeline)}
+    )
+    return reaction
+
+
+WITH_FACE = [
+    {"time": 0.0, "faces": [face([0, 0, 9, 9], happy=0.8, neutral=0.2)]},
+    {"time": 0.2, "faces": [face([0, 0, 9, 9], happy=0.6, neutral=0.4)]},
+]
+WITHOUT_FACE = [{"time": 0.0, "faces": []}, {"time": 0.2, "faces": []}]
+
+
+def test_reactions_show_each_viewer_and_average(client, owner, data_dir):
+    analysis, job = make_analysis(owner)
+    set_status(job, Job.Status.COMPLETED)
+    first = make_reaction(analysis, owner, WITH_FACE)
+    second = make_reaction(analysis, owner, WITH_FACE)
+    make_reaction(analysis, owner, WITHOUT_FACE)
+    make_reaction(analysis, owner, [], status=Job.Status.QUEUED)
+    client.force_login(owner)
+
+    response = client.get(f"/projects/{analysis.pk}/")
+
+    page = response.content.decode()
+    viewers = response.context["chart"]["viewers"]
+    assert [viewer["id"] for viewer in viewers] == [second.pk, first.pk]
+    assert viewers[0]["label"] == f"Reaction #{second.pk} by owner"
+    assert viewers[0]["series"]["happy"] == [0.8, 0.6]
+    assert response.context["chart"]["reactions"]["viewers"] == [2, 2]
+    assert "Average of 2 viewers with a face" in page
+    assert "1 more analysed reaction found no face and is left out." in page
+    assert "data-viewer-chart" in page
+    assert '<option value="happy" selected>' in page
+
+
+def test_reactions_without_face_explain_empty_average(client, owner, data_dir):
+    analysis, job = make_analysis(owner)
+    set_status(job, Job.Status.COMPLETED)
+    make_reaction(analysis, owner, WITHOUT_FACE)
+    client.force_login(owner)
+
+    response = client.get(f"/projects/{analysis.pk}/")
+
+    page = response.content.decode()
+    assert response.context["chart"]["viewers"] == []
+    assert 'data-series="reactions"' not in page
+    assert "data-viewer-chart" not in page
+    assert "1 reaction was analysed, but no face was found in it" in page
+
+
+def test_viewer_series_skips_reactions_without_face():
+    class Row:
+        def __init__(self, pk, timeline):
+            self.pk = pk
+            self.timeline = timeline
+            self.recorded_by = None
+
+    rows = [Row(1, WITHOUT_FACE), Row(2, WITH_FACE), Row(3, None)]
+
+    viewers = viewer_series(rows)
+
+    assert [viewer["id"] for viewer in viewers] == [2]
+    assert viewers[0]["label"] == "Reaction #2"
+    assert viewers[0]["times"] == [0.0, 0.2]

@@ -224,7 +224,7 @@ def test_card_shows_progress_and_dominant_emotion(client, owner, data_dir):
 
     assert b'value="40"' in processing.content
     assert b"Mostly happy" in completed.content
-    assert b"15.5 s" in completed.content
+    assert b"0:15" in completed.content
 
 
 def test_card_of_outsider_is_404(client, owner, outsider, data_dir):
@@ -272,7 +272,7 @@ def test_queue_widget_lists_positions(client, owner, outsider, data_dir):
     assert "every 2s" in page
 
 
-def test_queue_widget_stops_polling_when_empty(client, owner, data_dir):
+def test_queue_widget_polls_slowly_when_empty(client, owner, data_dir):
     _analysis, job = make_analysis(owner)
     set_status(job, Job.Status.COMPLETED)
     client.force_login(owner)
@@ -280,7 +280,8 @@ def test_queue_widget_stops_polling_when_empty(client, owner, data_dir):
     response = client.get("/queue/widget", **HTMX)
 
     assert b"No jobs waiting or running" in response.content
-    assert b"every" not in response.content
+    assert b"every 2s" not in response.content
+    assert b"every 15s [document.visibilityState === 'visible']" in response.content
     assert b"queueChanged from:body" in response.content
 
 
@@ -298,3 +299,90 @@ def test_queue_widget_costs_two_queries(
     # Two more queries load the session and the user.
     with django_assert_max_num_queries(4):
         client.get("/queue/widget", **HTMX)
+
+
+def list_version(client) -> str:
+    return client.get("/").context["list_version"]
+
+
+def test_project_list_refreshes_every_15_seconds(client, owner, data_dir):
+    client.force_login(owner)
+
+    page = client.get("/").content.decode()
+
+    version = list_version(client)
+    assert f'hx-get="/projects/list?version={version}"' in page
+    assert "every 15s [document.visibilityState === 'visible']" in page
+    assert "visibilitychange[document.visibilityState === 'visible']" in page
+
+
+def test_unchanged_project_list_returns_204(
+    client, owner, data_dir, django_assert_max_num_queries
+):
+    make_analysis(owner, "one.mp4")
+    client.force_login(owner)
+    version = list_version(client)
+
+    # One query for the version; two more load the session and the user.
+    with django_assert_max_num_queries(3):
+        response = client.get(f"/projects/list?version={version}", **HTMX)
+
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+def test_project_list_shows_upload_from_elsewhere(client, owner, data_dir):
+    client.force_login(owner)
+    version = list_version(client)
+    make_analysis(owner, "from-the-api.mp4")
+
+    response = client.get(f"/projects/list?version={version}", **HTMX)
+
+    assert response.status_code == 200
+    assert b"from-the-api.mp4" in response.content
+    assert f"?version={version}".encode() not in response.content
+
+
+def test_project_list_changes_with_a_status(client, owner, data_dir):
+    _analysis, job = make_analysis(owner, "one.mp4")
+    client.force_login(owner)
+    version = list_version(client)
+    set_status(job, Job.Status.FAILED)
+
+    response = client.get(f"/projects/list?version={version}", **HTMX)
+
+    assert response.status_code == 200
+    assert b"badge--failed" in response.content
+
+
+def test_project_list_version_ignores_other_users(client, owner, outsider, data_dir):
+    client.force_login(owner)
+    version = list_version(client)
+    make_analysis(outsider, "theirs.mp4")
+
+    response = client.get(f"/projects/list?version={version}", **HTMX)
+
+    assert response.status_code == 204
+
+
+def test_card_title_has_full_name(client, owner, data_dir):
+    analysis, _job = make_analysis(owner, "a" * 296 + ".mp4")
+    client.force_login(owner)
+
+    page = client.get("/").content.decode()
+
+    assert len(analysis.original_name) > 100
+    assert f'title="{analysis.original_name}"' in page
+    assert 'class="card__title"' in page
+
+
+def test_card_duration_reads_as_minutes(client, owner, data_dir):
+    analysis, job = make_analysis(owner)
+    set_status(job, Job.Status.COMPLETED)
+    Analysis.objects.filter(pk=analysis.pk).update(duration=557.4)
+    client.force_login(owner)
+
+    page = client.get("/").content.decode()
+
+    assert "9:17" in page
+    assert "557.4" not in page

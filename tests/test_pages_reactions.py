@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from analyses.models import Analysis
 from analyses.uploads import create_analysis, create_reaction
 from jobs.models import Job
 from reactions.models import Reaction
@@ -158,3 +159,63 @@ def test_detail_lists_reactions_with_badges(client, owner, analysis, reaction_jo
 
     assert f'id="reaction-{reaction_job.reaction_id}"'.encode() in response.content
     assert b"position 2 in the queue" in response.content
+
+
+def test_recorder_of_failed_analysis_explains(client, owner, analysis):
+    job = analysis.job
+    set_status(job, Job.Status.FAILED)
+    client.force_login(owner)
+
+    response = client.get(f"/projects/{analysis.pk}/record/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This video cannot be played for a reaction" in page
+    assert f'href="/projects/{analysis.pk}/">Back to the analysis' in page
+    assert "data-recorder" not in page
+    assert f"/projects/{analysis.pk}/video" not in page
+
+
+def test_recorder_of_image_explains(client, owner, analysis):
+    Analysis.objects.filter(pk=analysis.pk).update(media_kind="image")
+    client.force_login(owner)
+
+    page = client.get(f"/projects/{analysis.pk}/record/").content.decode()
+
+    assert "Reactions are recorded to videos" in page
+    assert "data-recorder" not in page
+
+
+def test_recorder_of_queued_video_has_fallback_banner(client, owner, analysis):
+    client.force_login(owner)
+
+    page = client.get(f"/projects/{analysis.pk}/record/").content.decode()
+
+    assert "data-recorder" in page
+    assert "data-video-banner" in page
+
+
+def test_reaction_offset_reads_as_minutes(client, owner, analysis):
+    create_reaction(analysis, owner, SimpleUploadedFile("r.webm", b"webm"), 75.9)
+    client.force_login(owner)
+
+    page = client.get(f"/projects/{analysis.pk}/").content.decode()
+
+    assert "from 1:15 of the video" in page
+
+
+def test_reaction_status_hides_retry_for_invalid_media(client, owner, reaction_job):
+    set_status(
+        reaction_job,
+        Job.Status.FAILED,
+        error_category=Job.ErrorCategory.INVALID_MEDIA,
+        is_transient=False,
+        error_user_message="This file is not a video or image that can be read.",
+    )
+    client.force_login(owner)
+
+    page = client.get(status_url(reaction_job), **HTMX).content.decode()
+
+    assert "/retry" not in page
+    assert "Record another reaction" in page
+    assert f'href="/projects/{reaction_job.analysis_id}/record/"' in page

@@ -1,8 +1,11 @@
 // Emotion timeline charts tied to the analysis page's video player.
 //
 // Each <canvas data-emotion-chart> reads its series from the JSON element
-// named by data-source. A vertical line follows the video's playback
-// position, and a click (or the arrow keys) moves the video there.
+// named by data-source and draws the seven emotions. A <canvas
+// data-viewer-chart> draws one emotion for each viewer and their average;
+// a <select data-viewer-emotion> picks the emotion. A vertical line
+// follows the video's playback position, and a click (or the arrow keys)
+// moves the video there.
 "use strict";
 
 const EMOTION_COLOURS = {
@@ -14,6 +17,12 @@ const EMOTION_COLOURS = {
   surprise: "#ff7f0e",
   neutral: "#7f7f7f",
 };
+
+// Colours of the viewers' lines, reused in turn when there are more viewers.
+const VIEWER_COLOURS = [
+  "#2b59c3", "#d62728", "#1e7a46", "#9467bd", "#e6a100",
+  "#17becf", "#8c564b", "#e377c2",
+];
 
 const SEEK_STEP_SECONDS = 1;
 
@@ -80,23 +89,55 @@ function followVideo(video, chart) {
   video.$charts.add(chart);
 }
 
-function createChart(canvas) {
-  const data = JSON.parse(document.getElementById(canvas.dataset.source).textContent);
-  const part = data[canvas.dataset.series];
-  const video = document.getElementById(canvas.dataset.video);
-  const lastTime = part.times.length ? part.times[part.times.length - 1] : 0;
-  const duration = data.duration || lastTime;
+function readChartData(canvas) {
+  return JSON.parse(document.getElementById(canvas.dataset.source).textContent);
+}
 
-  const datasets = Object.entries(part.series).map(([emotion, values]) => ({
-    label: emotion,
-    data: part.times.map((time, index) => ({ x: time, y: values[index] })),
-    borderColor: EMOTION_COLOURS[emotion],
-    backgroundColor: EMOTION_COLOURS[emotion],
+function chartDuration(data, times) {
+  return data.duration || (times.length ? times[times.length - 1] : 0);
+}
+
+function lineDataset(label, times, values, colour) {
+  return {
+    label,
+    data: times.map((time, index) => ({ x: time, y: values[index] })),
+    borderColor: colour,
+    backgroundColor: colour,
     borderWidth: 1.5,
     pointRadius: 0,
     spanGaps: false,
-  }));
+  };
+}
 
+function emotionDatasets(part) {
+  return Object.entries(part.series).map(([emotion, values]) =>
+    lineDataset(emotion, part.times, values, EMOTION_COLOURS[emotion]),
+  );
+}
+
+// One line per viewer for `emotion`, and the viewers' average, dashed.
+function viewerDatasets(data, emotion) {
+  const datasets = data.viewers.map((viewer, index) =>
+    lineDataset(
+      viewer.label,
+      viewer.times,
+      viewer.series[emotion],
+      VIEWER_COLOURS[index % VIEWER_COLOURS.length],
+    ),
+  );
+  const average = lineDataset(
+    "Average",
+    data.reactions.times,
+    data.reactions.series[emotion],
+    "#1d2433",
+  );
+  average.borderWidth = 3;
+  average.borderDash = [6, 4];
+  return [average, ...datasets];
+}
+
+function drawChart(canvas, datasets, duration) {
+  const video = document.getElementById(canvas.dataset.video);
   const existing = Chart.getChart(canvas);
   if (existing) {
     existing.destroy();
@@ -155,9 +196,36 @@ function createChart(canvas) {
       }
     });
   }
+  return chart;
 }
+
+function createChart(canvas) {
+  const data = readChartData(canvas);
+  const part = data[canvas.dataset.series];
+  drawChart(canvas, emotionDatasets(part), chartDuration(data, part.times));
+}
+
+function createViewerChart(canvas) {
+  const data = readChartData(canvas);
+  const times = data.reactions.times;
+  const chart = drawChart(canvas, viewerDatasets(data, canvas.dataset.emotion), chartDuration(data, times));
+  chart.$data = data;
+}
+
+// Redraws the viewer chart's lines for the emotion picked in the selector.
+document.addEventListener("change", (event) => {
+  if (!event.target.matches("[data-viewer-emotion]")) {
+    return;
+  }
+  const canvas = document.getElementById(event.target.getAttribute("aria-controls"));
+  const chart = Chart.getChart(canvas);
+  canvas.dataset.emotion = event.target.value;
+  chart.data.datasets = viewerDatasets(chart.$data, event.target.value);
+  chart.update();
+});
 
 // Runs for the page and again for each fragment htmx swaps in.
 htmx.onLoad((root) => {
   root.querySelectorAll?.("[data-emotion-chart]").forEach(createChart);
+  root.querySelectorAll?.("[data-viewer-chart]").forEach(createViewerChart);
 });

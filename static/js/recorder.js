@@ -85,6 +85,7 @@ class Recorder {
     this.stopButton = root.querySelector("[data-stop]");
     this.uploadAgainButton = root.querySelector("[data-upload-again]");
     this.banner = root.querySelector("[data-camera-banner]");
+    this.videoBanner = root.querySelector("[data-video-banner]");
     this.progress = root.querySelector("[data-upload-progress]");
     this.statusBox = root.querySelector("[data-reaction-status]");
 
@@ -101,6 +102,18 @@ class Recorder {
     this.video.addEventListener("play", () => this.startRecording());
     this.video.addEventListener("pause", () => this.stopRecording());
     this.video.addEventListener("ended", () => this.stopRecording());
+    this.video.addEventListener("error", () => this.showVideoProblem());
+    if (this.video.error) {
+      this.showVideoProblem();
+    }
+  }
+
+  // The file may be one the worker has not read yet, or one this browser
+  // cannot decode. A recording would then have no video to follow.
+  showVideoProblem() {
+    this.videoBanner.hidden = false;
+    this.startButton.disabled = true;
+    this.root.dataset.videoFailed = "true";
   }
 
   showProblem(key, detail = "") {
@@ -146,7 +159,7 @@ class Recorder {
     this.preview.srcObject = this.stream;
     this.preview.hidden = false;
     this.cameraState.hidden = true;
-    this.startButton.disabled = false;
+    this.startButton.disabled = Boolean(this.root.dataset.videoFailed);
   }
 
   startRecording() {
@@ -189,7 +202,7 @@ class Recorder {
     this.video.controls = true;
     this.recIndicator.hidden = true;
     this.stopButton.disabled = true;
-    this.startButton.disabled = false;
+    this.startButton.disabled = Boolean(this.root.dataset.videoFailed);
     this.root.dataset.state = "stopped";
 
     if (!blob.size) {

@@ -43,6 +43,7 @@ def test_upload_completes_and_chart_seeks_video(
     screenshot(page, "home")
 
     card(page, "talking-woman.mp4").locator("h3 a").click()
+    page.wait_for_url("**/projects/*/")
     page.wait_for_function(
         "() => Chart.getChart(document.querySelector('[data-emotion-chart]'))"
         "?.data.datasets.length === 7"
@@ -93,7 +94,9 @@ def test_reaction_is_recorded_uploaded_and_analysed(
     )
 
     page.click("[data-start]")
-    page.wait_for_function("() => document.querySelector('[data-recorder]').dataset.state === 'recording'")
+    page.wait_for_function(
+        "() => document.querySelector('[data-recorder]').dataset.state === 'recording'"
+    )
     page.locator("[data-rec-indicator]").wait_for(state="visible")
     screenshot(page, "recorder")
     page.wait_for_timeout(4_000)
@@ -117,8 +120,26 @@ def test_reaction_is_recorded_uploaded_and_analysed(
         "() => Chart.getChart(document.querySelector('[data-series=reactions]'))"
     )
     screenshot(page, "analysis-with-reaction")
-    assert page.locator(f"#reaction-{reaction.pk} .badge").inner_text().endswith(
-        "Completed"
+    assert (
+        page.locator(f"#reaction-{reaction.pk} .badge")
+        .inner_text()
+        .endswith("Completed")
+    )
+
+    # The viewer chart draws the average and one line per reaction, for the
+    # emotion picked in the selector.
+    labels = page.evaluate(
+        "() => Chart.getChart(document.querySelector('[data-viewer-chart]'))"
+        ".data.datasets.map((set) => set.label)"
+    )
+    assert labels == ["Average", f"Reaction #{reaction.pk} by owner"]
+    page.select_option("[data-viewer-emotion]", "surprise")
+    emotion = page.evaluate(
+        "() => document.querySelector('[data-viewer-chart]').dataset.emotion"
+    )
+    assert emotion == "surprise"
+    assert "Average of 1 viewer with a face" in page.inner_text(
+        "[data-average-caption]"
     )
 
 
@@ -173,7 +194,7 @@ def test_missing_camera_support_shows_banner(
     assert page.locator("[data-camera-preview]").is_hidden()
 
 
-def test_failed_job_shows_message_and_retry_queues_it(
+def test_failed_job_offers_retry_only_when_useful(
     browser, live_server, cluster, owner, tmp_path
 ):
     not_a_video = tmp_path / "broken.mp4"
@@ -191,11 +212,21 @@ def test_failed_job_shows_message_and_retry_queues_it(
 
     message = page.locator("#job-panel [data-error-message]")
     assert "not a video" in message.inner_text()
+    # A file that is not a video fails the same way again: no Retry, and
+    # no recorder for a video that cannot play.
+    assert page.locator("#job-panel button:has-text('Retry')").count() == 0
+    assert page.locator("#job-panel [data-upload-another]").is_visible()
+    assert page.locator("text=Record a reaction").count() == 0
     screenshot(page, "analysis-failed")
 
+    # Make the failure look transient, as a timeout would, to see Retry work.
     # Stop the worker so that the retried job stays queued long enough to see.
     cluster.stop()
     job = Job.objects.get(analysis__original_name="broken.mp4")
+    Job.objects.filter(pk=job.pk).update(
+        error_category=Job.ErrorCategory.TIMEOUT, is_transient=True
+    )
+    page.reload()
     page.click("#job-panel button:has-text('Retry')")
     page.locator("#job-panel .badge", has_text="Queued").wait_for()
     page.locator(".toast", has_text="queued again").wait_for()
@@ -204,6 +235,50 @@ def test_failed_job_shows_message_and_retry_queues_it(
     assert job.status == Job.Status.QUEUED
 
     cluster.start()
-    page.locator("#job-panel .badge", has_text="Failed").wait_for(timeout=JOB_TIMEOUT_MS)
+    page.locator("#job-panel .badge", has_text="Failed").wait_for(
+        timeout=JOB_TIMEOUT_MS
+    )
     job.refresh_from_db()
     assert job.attempts == 2
+
+
+def test_long_name_fits_a_phone(browser, live_server, owner, data_dir):
+    name = "a-very-long-file-name-without-spaces-" * 8 + ".mp4"
+    analysis, job = create_analysis(owner, SimpleUploadedFile(name, b"video"))
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.COMPLETED)
+    job.refresh_from_db()
+    job.sync_subject_status()
+    page = sign_in(browser, live_server, "owner", "owner-password")
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = "() => document.documentElement.scrollWidth"
+
+    page.goto("/")
+    home_width = page.evaluate(width)
+    title = card(page, "a-very-long").locator(".card__title")
+    title_height = title.bounding_box()["height"]
+    full_name = title.locator("a").get_attribute("title")
+    screenshot(page, "home-long-name-phone")
+    page.goto(f"/projects/{analysis.pk}/")
+    analysis_width = page.evaluate(width)
+    screenshot(page, "analysis-long-name-phone")
+    page.goto(f"/projects/{analysis.pk}/record/")
+    recorder_width = page.evaluate(width)
+
+    assert home_width <= 390
+    assert analysis_width <= 390
+    assert recorder_width <= 390
+    # Two lines of the card title's font at most.
+    assert title_height < 60
+    assert full_name == analysis.original_name
+
+
+def test_home_shows_upload_from_elsewhere(browser, live_server, owner, data_dir):
+    page = sign_in(browser, live_server, "owner", "owner-password")
+    page.locator("#project-list", has_text="No videos yet").wait_for()
+
+    create_analysis(owner, SimpleUploadedFile("from-the-api.mp4", b"video"))
+    # Coming back to the tab refreshes at once, without the 15 s wait.
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    card(page, "from-the-api.mp4").wait_for(timeout=5_000)
+    page.locator("#queue-widget", has_text="from-the-api.mp4").wait_for(timeout=5_000)
