@@ -171,6 +171,9 @@ ANALYSIS_PROCESSING_TIMEOUT_SECONDS = env_int(
 REACTION_PROCESSING_TIMEOUT_SECONDS = env_int(
     "REACTION_PROCESSING_TIMEOUT_SECONDS", 900, minimum=1
 )
+# A running job writes its progress and heartbeat at most this often, so
+# the worker's writes stay short and rare next to the pages' reads.
+PROGRESS_INTERVAL_SECONDS = env_float("REACTION_LAB_PROGRESS_INTERVAL_SECONDS", 1.0)
 JOB_MAX_ATTEMPTS = env_int("REACTION_LAB_JOB_MAX_ATTEMPTS", 3, minimum=1)
 # Run the worker at the lowest CPU priority (SCHED_IDLE on Linux), so
 # pages and uploads stay quick while it analyses.

@@ -19,9 +19,6 @@ from jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
-# Progress is written at most this often, so the worker's writes stay
-# short and rare next to the pages' reads.
-PROGRESS_INTERVAL_SECONDS = 1.0
 
 
 class JobTimeout(TimeoutError):
@@ -89,7 +86,8 @@ class JobContext:
         self.check_deadline()
 
         now = time.monotonic()
-        if now - self._last_write < PROGRESS_INTERVAL_SECONDS and fraction < 1.0:
+        interval = settings.PROGRESS_INTERVAL_SECONDS
+        if now - self._last_write < interval and fraction < 1.0:
             return
 
         self._last_write = now

