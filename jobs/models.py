@@ -114,6 +114,26 @@ class Job(models.Model):
     def progress_percent(self) -> int:
         return round(min(max(self.progress, 0.0), 1.0) * 100)
 
+    @property
+    def retry_can_help(self) -> bool:
+        """Return whether retrying this failed job could give another outcome.
+
+        A non-transient failure such as a file that is not a video fails the
+        same way again, so pages offer to upload another file instead. Two
+        non-transient categories keep the offer: an administrator may have
+        freed disk space since a storage failure, and an unknown error's
+        message asks for a retry. A failure not yet classified keeps it too.
+        The API lets the owner retry every failed job.
+        """
+        if self.status != self.Status.FAILED:
+            return False
+        if self.is_transient is not False:
+            return True
+        return self.error_category in (
+            self.ErrorCategory.STORAGE_FAILED,
+            self.ErrorCategory.UNKNOWN,
+        )
+
     def queue_position(self) -> int | None:
         """Return how many queued jobs run before this one, plus one."""
         if self.status != self.Status.QUEUED:

@@ -10,15 +10,6 @@ from jobs.models import Job
 
 register = template.Library()
 
-# Failures that are not transient but that a retry can still fix. An
-# administrator may have freed disk space since a storage failure, and the
-# message of an unknown error tells the person to retry.
-RETRYABLE_PERMANENT_FAILURES = {
-    Job.ErrorCategory.STORAGE_FAILED,
-    Job.ErrorCategory.UNKNOWN,
-}
-
-
 @register.filter
 def duration(seconds: float | None) -> str:
     """Format seconds as m:ss, or h:mm:ss from one hour on.
@@ -39,15 +30,5 @@ def duration(seconds: float | None) -> str:
 
 @register.filter
 def offers_retry(job: Job | None) -> bool:
-    """Return whether the page offers a Retry button for a failed job.
-
-    A non-transient failure such as a file that is not a video fails the
-    same way again, so the page offers to upload another file instead. A job that
-    failed before it was classified (`is_transient` is None) keeps the
-    button. The API allows retrying every failed job.
-    """
-    if job is None or job.status != Job.Status.FAILED:
-        return False
-    if job.is_transient is not False:
-        return True
-    return job.error_category in RETRYABLE_PERMANENT_FAILURES
+    """Return whether the page offers a Retry button for the job."""
+    return job is not None and job.retry_can_help
