@@ -162,8 +162,10 @@ def render_report(rows: list[dict], checks: list[dict], web_rows: list[dict]) ->
         "second of 720p video, it would add ten minutes.",
         "- Peak RSS: the VmHWM of the Python process that ran the measurement, "
         "each in a fresh process; the ffmpeg child is not included.",
-        "- The machine also ran other work during the measurement, so times vary "
-        "by 20 % or more between runs.",
+        "- Load average when the report was written: "
+        + ", ".join(f"{load:.2f}" for load in os.getloadavg())
+        + " (1, 5 and 15 minutes). Other work on the machine slows the runs, "
+        "and times vary by 20 % or more between runs.",
         "",
         "## Media processing",
         "",
