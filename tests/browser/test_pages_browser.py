@@ -62,6 +62,9 @@ def test_upload_completes_and_chart_seeks_video(
     )
     x = area["left"] + 0.75 * (area["right"] - area["left"])
     canvas.click(position={"x": x, "y": box["height"] / 2})
+    # Chart.js handles events on the next animation frame, so the seek
+    # lands a moment after the click returns.
+    page.wait_for_function("() => document.getElementById('player').currentTime > 0")
     current_time = page.evaluate("() => document.getElementById('player').currentTime")
     duration = page.evaluate("() => document.getElementById('player').duration")
     assert current_time == pytest.approx(0.75 * duration, abs=0.5)
