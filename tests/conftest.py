@@ -367,3 +367,20 @@ def long_video(media_dir, tmp_path_factory) -> Path:
         str(target),
     )
     return target
+
+
+@pytest.fixture(scope="session")
+def streamed_webm(media_dir, tmp_path_factory) -> Path:
+    """A 3 s VP8 WebM written to a pipe, so its header has no duration, as
+    with the files that browsers' MediaRecorder produces."""
+    from vision.ffmpeg_process import ffmpeg_exe
+
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-t", "3", "-i", str(media_dir / "talking-woman.mp4"),
+        "-c:v", "libvpx", "-deadline", "realtime", "-b:v", "500k",
+        "-f", "webm", "pipe:1",
+    ]  # fmt: skip
+    webm = tmp_path_factory.mktemp("streamed") / "recording.webm"
+    webm.write_bytes(subprocess.run(command, capture_output=True, check=True).stdout)
+    return webm

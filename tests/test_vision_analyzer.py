@@ -158,29 +158,8 @@ def test_analyze_rotated_video(media_dir, tmp_path):
     assert share_of_samples_with_face(result) >= 0.9
 
 
-def test_analyze_streamed_webm(media_dir, tmp_path):
-    command = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-t",
-        "3",
-        "-i",
-        str(media_dir / "talking-woman.mp4"),
-        "-c:v",
-        "libvpx",
-        "-deadline",
-        "realtime",
-        "-b:v",
-        "500k",
-        "-f",
-        "webm",
-        "pipe:1",
-    ]
-    video = tmp_path / "reaction.webm"
-    video.write_bytes(subprocess.run(command, capture_output=True, check=True).stdout)
+def test_analyze_streamed_webm(streamed_webm):
+    video = streamed_webm
     fractions = []
 
     result = analyze(video, progress=fractions.append, time_offset=12.5)

@@ -110,37 +110,14 @@ def test_probe_applies_rotation_to_size(media_dir, tmp_path):
     assert (info.width, info.height) == (336, 596)
 
 
-def test_probe_finds_no_duration_in_streamed_webm(media_dir, tmp_path):
-    # WebM written to a pipe cannot seek back to fill in its duration,
-    # like the files that browsers' MediaRecorder produces.
-    command = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-t",
-        "2",
-        "-i",
-        str(media_dir / "talking-woman.mp4"),
-        "-c:v",
-        "libvpx",
-        "-deadline",
-        "realtime",
-        "-b:v",
-        "300k",
-        "-f",
-        "webm",
-        "pipe:1",
-    ]
-    webm = tmp_path / "recording.webm"
-    webm.write_bytes(subprocess.run(command, capture_output=True, check=True).stdout)
+def test_probe_finds_no_duration_in_streamed_webm(streamed_webm):
+    webm = streamed_webm
 
     info = probe(webm)
 
     assert info.duration is None
     assert info.codec == "vp8"
-    assert measure_duration(webm) == pytest.approx(2.0, abs=0.1)
+    assert measure_duration(webm) == pytest.approx(3.0, abs=0.1)
 
 
 @pytest.mark.parametrize(
