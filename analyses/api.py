@@ -55,7 +55,10 @@ class AnalyzeView(APIView):
         responses={
             202: inline_serializer(
                 "UploadAccepted",
-                {"analysis_id": serializers.IntegerField(), "job_id": serializers.IntegerField()},
+                {
+                    "analysis_id": serializers.IntegerField(),
+                    "job_id": serializers.IntegerField(),
+                },
             )
         },
     )
@@ -85,4 +88,6 @@ class AnalysisDetailView(generics.RetrieveDestroyAPIView):
 
 
 def get_own_analysis(request, pk: int) -> Analysis:
-    return get_object_or_404(Analysis.objects.for_user(request.user).without_results(), pk=pk)
+    return get_object_or_404(
+        Analysis.objects.for_user(request.user).without_results(), pk=pk
+    )

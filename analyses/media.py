@@ -31,7 +31,9 @@ def _read_range(path: Path, start: int, length: int):
 def serve_file(request, path: str | Path, content_type: str | None = None):
     path = Path(path)
     size = path.stat().st_size
-    content_type = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    content_type = (
+        content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    )
 
     match = RANGE_HEADER.match(request.headers.get("Range", "").strip())
     if not match or not any(match.groups()):

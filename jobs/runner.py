@@ -20,7 +20,6 @@ from jobs.models import Job
 logger = logging.getLogger(__name__)
 
 
-
 class JobTimeout(TimeoutError):
     """The watchdog stopped a job that ran past its time limit."""
 

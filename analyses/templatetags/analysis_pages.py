@@ -10,6 +10,7 @@ from jobs.models import Job
 
 register = template.Library()
 
+
 @register.filter
 def duration(seconds: float | None) -> str:
     """Format seconds as m:ss, or h:mm:ss from one hour on.

@@ -12,7 +12,9 @@ SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 def sign_in(browser, live_server, username: str, password: str, **context_options):
     """Open a new page signed in through the sign-in form."""
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, **context_options
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        **context_options,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()

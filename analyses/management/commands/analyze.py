@@ -18,7 +18,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("path", help="The video or image file to analyse.")
         parser.add_argument(
-            "--json", dest="as_json", action="store_true", help="Print the whole result as JSON."
+            "--json",
+            dest="as_json",
+            action="store_true",
+            help="Print the whole result as JSON.",
         )
         parser.add_argument(
             "--sample-rate",
@@ -33,7 +36,9 @@ class Command(BaseCommand):
 
         source = Path(path)
         if not source.is_file():
-            raise CommandError(f"No file at {source}. Give the path of a video or image.")
+            raise CommandError(
+                f"No file at {source}. Give the path of a video or image."
+            )
         if sample_rate <= 0:
             raise CommandError("--sample-rate must be above 0.")
 
