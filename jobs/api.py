@@ -64,6 +64,8 @@ class JobRetryView(APIView):
     def post(self, request, pk: int):
         job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
         if not job.retry():
+            # Another request may have changed the job since it was read.
+            job.refresh_from_db(fields=["status"])
             return Response(
                 {
                     "detail": f"Only a failed job can be retried; this one is {job.status}."

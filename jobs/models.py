@@ -73,7 +73,12 @@ class Job(models.Model):
     )
     # What the handler needs to run the job again, without a new upload.
     payload = models.JSONField(default=dict, blank=True)
+    # Runs started, including interrupted ones and those after a retry.
     attempts = models.PositiveIntegerField(default=0)
+    # Times a dead worker left the job processing since it was last queued
+    # by a person; recovery fails the job once this reaches
+    # JOB_MAX_ATTEMPTS. A clean shutdown does not count.
+    crashes = models.PositiveIntegerField(default=0)
     progress = models.FloatField(default=0.0)
 
     error = models.TextField(blank=True)
@@ -155,6 +160,7 @@ class Job(models.Model):
         with transaction.atomic():
             changed = Job.objects.filter(pk=self.pk, status=self.Status.FAILED).update(
                 status=self.Status.QUEUED,
+                crashes=0,
                 progress=0.0,
                 error="",
                 error_user_message="",

@@ -101,14 +101,20 @@ def _recover(job: Job) -> None:
     ran_too_long = job.started_at is not None and (
         now - job.started_at
     ).total_seconds() > time_limit(job.job_type)
-    out_of_attempts = job.attempts >= settings.JOB_MAX_ATTEMPTS
+    crashes = job.crashes + 1
+    out_of_attempts = crashes >= settings.JOB_MAX_ATTEMPTS
 
     with transaction.atomic():
         if ran_too_long or out_of_attempts:
+            # A worker that dies mid-analysis most often ran out of memory
+            # in the analyser, a transient failure.
             category = (
-                Job.ErrorCategory.TIMEOUT if ran_too_long else Job.ErrorCategory.UNKNOWN
+                Job.ErrorCategory.TIMEOUT
+                if ran_too_long
+                else Job.ErrorCategory.ANALYSIS_FAILED
             )
             changes = {
+                "crashes": crashes,
                 "status": Job.Status.FAILED,
                 "finished_at": now,
                 "error": (
@@ -119,7 +125,7 @@ def _recover(job: Job) -> None:
                     USER_MESSAGES[category]
                     if ran_too_long
                     else (
-                        f"The worker stopped unexpectedly {job.attempts} times while "
+                        f"The worker stopped unexpectedly {crashes} times while "
                         "processing this file. Retry it; if it stops again, the file "
                         "may need more memory than this server has."
                     )
@@ -129,7 +135,12 @@ def _recover(job: Job) -> None:
             }
         else:
             # The job keeps its queued_at, so it runs before younger jobs.
-            changes = {"status": Job.Status.QUEUED, "progress": 0.0, "worker_pid": None}
+            changes = {
+                "status": Job.Status.QUEUED,
+                "progress": 0.0,
+                "worker_pid": None,
+                "crashes": crashes,
+            }
 
         changed = Job.objects.filter(
             pk=job.pk, status=Job.Status.PROCESSING, worker_pid=job.worker_pid

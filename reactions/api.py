@@ -53,6 +53,15 @@ class ReactionView(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
 
+        if analysis.media_kind == "image":
+            return Response(
+                {
+                    "detail": "This analysis is of an image, which has no playback "
+                    "to react to. Upload a video to record reactions."
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+
         data = read_upload(request, ReactionUploadSerializer)
         if analysis.duration is not None and data["offset"] > analysis.duration:
             raise ValidationError(

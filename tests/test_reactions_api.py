@@ -132,7 +132,7 @@ def test_offset_that_is_not_finite_is_400(api, analysis_id, recording, offset):
     response = post_reaction(api, analysis_id, recording, offset=offset)
 
     assert response.status_code == 400
-    assert response.json()["offset"] == ["A finite number is required."]
+    assert "A finite number is required." in response.json()["offset"]
     assert Reaction.objects.count() == 0
 
 
@@ -140,7 +140,7 @@ def test_offset_past_the_video_is_400(api, media_dir, recording, run_jobs):
     analysis_id = upload(api, media_dir / "talking-woman.mp4").json()["analysis_id"]
     run_jobs()
 
-    response = post_reaction(api, analysis_id, recording, offset=1e9)
+    response = post_reaction(api, analysis_id, recording, offset=60)
 
     assert response.status_code == 400
     assert "within the video's 15.4" in response.json()["offset"][0]
@@ -157,4 +157,24 @@ def test_reaction_to_failed_analysis_is_409(api, recording, run_jobs, tmp_path):
 
     assert response.status_code == 409
     assert "failed" in response.json()["detail"]
+    assert Reaction.objects.count() == 0
+
+
+def test_offset_over_a_day_is_400_while_length_unknown(api, media_dir, recording):
+    analysis_id = upload(api, media_dir / "talking-woman.mp4").json()["analysis_id"]
+
+    response = post_reaction(api, analysis_id, recording, offset=1e9)
+
+    assert response.status_code == 400
+    assert "offset" in response.json()
+    assert Reaction.objects.count() == 0
+
+
+def test_reaction_to_image_analysis_is_409(api, analysis_id, recording, run_jobs):
+    run_jobs()
+
+    response = post_reaction(api, analysis_id, recording, offset=0)
+
+    assert response.status_code == 409
+    assert "image" in response.json()["detail"]
     assert Reaction.objects.count() == 0

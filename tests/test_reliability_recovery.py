@@ -24,7 +24,7 @@ def analysis(owner, data_dir) -> Analysis:
 
 
 def processing_job(
-    analysis, worker_pid: int, started_ago: timedelta, attempts=1
+    analysis, worker_pid: int, started_ago: timedelta, attempts=1, crashes=0
 ) -> Job:
     started = timezone.now() - started_ago
     return Job.objects.create(
@@ -33,6 +33,7 @@ def processing_job(
         analysis=analysis,
         status=Job.Status.PROCESSING,
         attempts=attempts,
+        crashes=crashes,
         started_at=started,
         heartbeat_at=started,
         worker_pid=worker_pid,
@@ -93,14 +94,18 @@ def test_job_of_a_live_worker_is_left_alone(analysis, sleeper):
 
 
 def test_job_out_of_attempts_fails_as_transient(analysis, settings, zombie_pid):
+    crashes_before = settings.JOB_MAX_ATTEMPTS - 1
     job = processing_job(
-        analysis, zombie_pid, timedelta(seconds=5), attempts=settings.JOB_MAX_ATTEMPTS
+        analysis, zombie_pid, timedelta(seconds=5), attempts=3, crashes=crashes_before
     )
 
     recover_interrupted_jobs()
 
     job.refresh_from_db()
     assert job.status == "failed"
+    assert job.error_category == "analysis_failed"
+    assert job.crashes == settings.JOB_MAX_ATTEMPTS
+    assert f"{settings.JOB_MAX_ATTEMPTS} times" in job.error_user_message
     assert job.is_transient is True
     assert "stopped while running" in job.error
     assert job.error_user_message
@@ -116,3 +121,37 @@ def test_job_past_its_time_limit_fails_as_timeout(analysis, settings, zombie_pid
     job.refresh_from_db()
     assert job.status == "failed"
     assert job.error_category == "timeout"
+
+
+def test_clean_stops_do_not_count_as_crashes(analysis, settings, zombie_pid):
+    # Attempts include runs ended by Ctrl-C; only crashes use up the limit.
+    job = processing_job(
+        analysis,
+        zombie_pid,
+        timedelta(seconds=5),
+        attempts=settings.JOB_MAX_ATTEMPTS + 2,
+    )
+
+    recover_interrupted_jobs()
+
+    job.refresh_from_db()
+    assert job.status == "queued"
+    assert job.crashes == 1
+
+
+def test_retry_clears_crash_count(analysis, settings):
+    job = Job.objects.create(
+        owner=analysis.owner,
+        job_type=Job.Type.VIDEO_ANALYSIS,
+        analysis=analysis,
+        status=Job.Status.FAILED,
+        attempts=settings.JOB_MAX_ATTEMPTS,
+        crashes=settings.JOB_MAX_ATTEMPTS,
+    )
+
+    assert job.retry()
+
+    job.refresh_from_db()
+    assert job.status == "queued"
+    assert job.crashes == 0
+    assert job.attempts == settings.JOB_MAX_ATTEMPTS
