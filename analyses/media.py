@@ -1,7 +1,7 @@
 """Serve stored media to its owner, with HTTP range requests.
 
 Video players seek by asking for byte ranges; without `206 Partial
-Content` answers a browser cannot jump to a moment in the video.
+Content` responses a browser cannot jump to a moment in the video.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def serve_file(request, path: str | Path, content_type: str | None = None):
         start = int(first)
         end = min(int(last), size - 1) if last else size - 1
     else:
-        # "bytes=-N" asks for the last N bytes.
+        # "bytes=-N" requests the last N bytes.
         start = max(size - int(last), 0)
         end = size - 1
 

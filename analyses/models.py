@@ -12,7 +12,7 @@ class AnalysisQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def without_results(self) -> AnalysisQuerySet:
-        """Skip the timeline, which holds one entry per sample."""
+        """Skip the timeline, which contains one entry per sample."""
         return self.defer("timeline")
 
 

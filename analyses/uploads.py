@@ -50,7 +50,7 @@ class UploadLimitHandler(FileUploadHandler):
 
     This covers bodies sent without a Content-Length (chunked), which
     `check_declared_size` cannot judge. The rest of the body is read and
-    discarded, so the view can still answer 413 with a message.
+    discarded, so the view can still respond with 413 and a message.
     """
 
     def __init__(self, request=None) -> None:

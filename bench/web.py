@@ -187,15 +187,16 @@ def run_measurements(server: Server) -> list[dict]:
     server.start_web()
     rows = []
 
-    # Upload answer time with the default worker, then with the worker held
-    # to one core (REACTION_LAB_WORKER_CPUS=1), which is shown for
-    # comparison: it trades analysis speed for quicker uploads.
+    # Upload response time with the default worker, then with the worker
+    # pinned to one core (REACTION_LAB_WORKER_CPUS=1). The second is shown
+    # for comparison only, because it trades analysis speed for quicker
+    # uploads.
     rows += upload_rows(measure_uploads(server, session, image, user, long_video))
     reset_jobs(user)
-    held = measure_uploads(
+    one_core = measure_uploads(
         server, session, image, user, long_video, {"REACTION_LAB_WORKER_CPUS": "1"}
     )
-    rows += upload_rows(held, note="worker held to 1 core", scored=False)
+    rows += upload_rows(one_core, note="worker held to 1 core", scored=False)
 
     # GET /queue/jobs with 10 jobs and with 10,000.
     rows += list_rows(session, server.url, user)

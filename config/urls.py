@@ -11,7 +11,7 @@ from reactions import api as reactions_api
 
 def api(view_class):
     """Route an API view past LoginRequiredMiddleware: DRF authenticates it
-    and answers 401/403 instead of redirecting to the sign-in page."""
+    and returns 401/403 instead of redirecting to the sign-in page."""
     return login_not_required(view_class.as_view())
 
 

@@ -126,8 +126,8 @@ class Job(models.Model):
         A non-transient failure such as a file that is not a video fails the
         same way again, so pages offer to upload another file instead. Two
         non-transient categories keep the offer: an administrator may have
-        freed disk space since a storage failure, and an unknown error's
-        message asks for a retry. A failure not yet classified keeps it too.
+        freed disk space since a storage failure, and the message of an
+        unknown error suggests a retry. A failure not yet classified keeps it too.
         The API lets the owner retry every failed job.
         """
         if self.status != self.Status.FAILED:

@@ -32,10 +32,10 @@ def recover_interrupted_jobs() -> None:
     """Requeue or fail every processing job whose worker is gone, then make
     sure each queued job has a task on the broker.
 
-    Called when a worker process starts. With the single worker the
-    cluster runs, no other process can be running a job at that moment
-    unless a second cluster was started by hand; the pid and heartbeat
-    checks keep that case from touching live jobs.
+    Called when a worker process starts. The cluster runs a single worker,
+    so no other process can be running a job at that moment unless a
+    second cluster was started by hand. The pid and heartbeat checks keep
+    that case from touching live jobs.
     """
     for job in Job.objects.filter(status=Job.Status.PROCESSING):
         if _worker_is_alive(job):
@@ -163,7 +163,7 @@ def _top_up_broker() -> None:
     """Add tasks so that every queued job has one the broker can hand out.
 
     Tasks taken by a cluster that was killed stay locked on the broker
-    until django-q2's retry period ends; without new tasks their jobs
+    until django-q2's retry period ends, so without new tasks their jobs
     would wait that long.
     """
     from django_q.tasks import async_task

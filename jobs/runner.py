@@ -64,7 +64,7 @@ def time_limit(job_type: str) -> int:
 
 
 class JobContext:
-    """What a handler gets besides its job: the deadline and progress reports."""
+    """Deadline and progress reporting handed to a job's handler."""
 
     def __init__(self, job: Job) -> None:
         self.job = job
@@ -81,7 +81,11 @@ class JobContext:
             )
 
     def report_progress(self, fraction: float) -> None:
-        """Store progress (clamped to 0..1) and a heartbeat, at most once a second."""
+        """Store progress (clamped to 0..1) and a heartbeat.
+
+        Writes happen at most once per PROGRESS_INTERVAL_SECONDS, and always
+        for the final report of 1.0.
+        """
         self.check_deadline()
 
         now = time.monotonic()
