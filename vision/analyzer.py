@@ -1,11 +1,11 @@
 """Measure the emotions of the faces in a video or image with fer.
 
 `analyze` samples a video at `sample_rate` frames per second through one
-ffmpeg pipe (see `vision.frames`) and finds the faces of each sample on a
-downscaled grey copy (see `vision.faces`). It passes the boxes to fer's
-`FER.detect_emotions`, which classifies each face from the full frame with
-its bundled TFLite model. Frames are streamed, so memory use does not grow
-with the video's length.
+ffmpeg pipe as grey frames (see `vision.frames`), finds the faces of each
+sample on a downscaled copy (see `vision.faces`), and scores each face
+from the full-size frame with fer's bundled TFLite model (see
+`vision.emotions`). Frames are streamed, so memory use does not grow with
+the video's length.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vision.emotions import classify_faces
 from vision.errors import AnalysisError, InvalidMediaError, MediaError
 from vision.faces import DetectorSettings, FaceTracker
 from vision.frames import read_sampled_frames
@@ -38,7 +39,7 @@ DEFAULT_SAMPLE_RATE = 5.0
 
 # Frames whose longer side exceeds this many pixels are shrunk by ffmpeg
 # before analysis (boxes are scaled back to the video's pixels). A 4K
-# frame is 25 MB as raw BGR; at 1920 it is a quarter of that, and faces
+# frame is 8 MB as raw grey; at 1920 it is a quarter of that, and faces
 # large enough to read are still well above the detector's minimum size.
 ANALYSIS_MAX_SIDE = 1920
 
@@ -173,31 +174,39 @@ def sample_video(
     width = max(2, round(info.width * scale))
     height = max(2, round(info.height * scale))
     frames = read_sampled_frames(
-        path, sample_rate=sample_rate, width=width, height=height, deadline=deadline
+        path,
+        sample_rate=sample_rate,
+        width=width,
+        height=height,
+        pixel_format="gray",
+        deadline=deadline,
     )
     return frames, scale
 
 
 def read_image(path: str | Path) -> Generator[np.ndarray, None, None]:
-    """Yield the image at `path` as the only frame, in BGR."""
-    # OpenCV applies the EXIF orientation of JPEG files.
+    """Yield the image at `path` as the only frame, in grey."""
+    # OpenCV applies the EXIF orientation of JPEG files. The image is read
+    # in colour and converted as fer converts frames, because IMREAD_GRAYSCALE
+    # lets the JPEG decoder do the conversion with its own rounding.
     frame = cv2.imread(os.fspath(path), cv2.IMREAD_COLOR)
     if frame is None:
         raise InvalidMediaError(f"OpenCV could not decode the image {path}.")
 
-    yield frame
+    yield cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
 
 
 def measure_faces(
     model, frame: np.ndarray, tracker: FaceTracker, scale: float
 ) -> list[dict]:
-    """Find the faces in `frame` and score their emotions, largest face first."""
+    """Find the faces in a grey `frame` and score their emotions, largest
+    face first."""
     try:
-        boxes = tracker.find(frame)
+        boxes = [box for box in tracker.find(frame) if box[2] > 0 and box[3] > 0]
         if not boxes:
             return []
 
-        measured = model.detect_emotions(frame, face_rectangles=boxes)
+        scores = classify_faces(model, frame, boxes)
     except MediaError:
         raise
     except Exception as error:
@@ -207,13 +216,10 @@ def measure_faces(
 
     return [
         {
-            "box": [round(int(value) / scale) for value in face["box"]],
-            "emotions": {
-                emotion: round(float(face["emotions"][emotion]), 3)
-                for emotion in EMOTIONS
-            },
+            "box": [round(value / scale) for value in box],
+            "emotions": {emotion: round(face[emotion], 3) for emotion in EMOTIONS},
         }
-        for face in measured
+        for box, face in zip(boxes, scores, strict=True)
     ]
 
 

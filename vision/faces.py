@@ -4,9 +4,9 @@ fer's own detector runs the cascade over the whole full-size frame, which
 is most of the cost of an analysis. `FaceTracker` saves that cost in two
 ways:
 
-- A full search runs on a downscaled grey copy of the frame (its cost
+- A full search runs on a downscaled copy of the grey frame (its cost
   grows with the pixel count), and its boxes are scaled back to the
-  frame's pixels so that fer classifies each face from the full frame.
+  frame's pixels so that each face is classified from the full frame.
 - Between full searches, each face found in the previous sample is looked
   for again only in a small window around its last box, at sizes close to
   its last size. When any face is lost, a full search runs on the same
@@ -86,11 +86,10 @@ def load_cascade() -> cv2.CascadeClassifier:
     return cascade
 
 
-def find_faces(frame: np.ndarray, settings: DetectorSettings) -> list[list[int]]:
-    """Return the faces in a BGR frame as [x, y, w, h] boxes, largest first."""
-    height, width = frame.shape[:2]
+def find_faces(grey: np.ndarray, settings: DetectorSettings) -> list[list[int]]:
+    """Return the faces in a grey frame as [x, y, w, h] boxes, largest first."""
+    height, width = grey.shape
     scale = min(1.0, settings.detection_max_side / max(width, height))
-    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
@@ -120,7 +119,8 @@ class FaceTracker:
         self.samples_since_search = 0
 
     def find(self, frame: np.ndarray) -> list[list[int]]:
-        """Return the faces in the next sample as [x, y, w, h] boxes, largest first."""
+        """Return the faces in the next sample, a grey frame, as [x, y, w, h]
+        boxes, largest first."""
         due = self.samples_since_search + 1 >= self.settings.redetect_interval
         if self.boxes and not due:
             tracked = [track_face(frame, box, self.settings) for box in self.boxes]
@@ -155,10 +155,11 @@ def clip_box(box: list[int], frame: np.ndarray) -> list[int]:
 
 
 def track_face(
-    frame: np.ndarray, box: list[int], settings: DetectorSettings
+    grey: np.ndarray, box: list[int], settings: DetectorSettings
 ) -> list[int] | None:
-    """Search near `box` for the face last seen there, or return None if it is gone."""
-    frame_height, frame_width = frame.shape[:2]
+    """Search near `box` in a grey frame for the face last seen there, or
+    return None if it is gone."""
+    frame_height, frame_width = grey.shape
     x, y, w, h = box
     margin_x, margin_y = (
         round(w * settings.track_margin),
@@ -170,18 +171,18 @@ def track_face(
     if right - left < CASCADE_WINDOW or bottom - top < CASCADE_WINDOW:
         return None
 
-    grey = cv2.cvtColor(frame[top:bottom, left:right], cv2.COLOR_BGR2GRAY)
+    window = grey[top:bottom, left:right]
     scale = min(1.0, settings.track_face_size / max(w, h))
     if scale < 1.0:
         size = (round((right - left) * scale), round((bottom - top) * scale))
-        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        window = cv2.resize(window, size, interpolation=cv2.INTER_AREA)
 
     # Accept a face from 0.75 to 1.33 times its last size.
     face_size = max(w, h) * scale
     min_size = max(CASCADE_WINDOW, round(face_size * 0.75))
     max_size = max(min_size + 1, round(face_size * 1.33))
     found = load_cascade().detectMultiScale(
-        grey,
+        window,
         scaleFactor=settings.track_scale_factor,
         minNeighbors=settings.min_neighbors,
         flags=cv2.CASCADE_SCALE_IMAGE,

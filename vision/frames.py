@@ -1,12 +1,12 @@
-"""Stream sampled video frames from ffmpeg as BGR arrays, one at a time.
+"""Stream sampled video frames from ffmpeg as grey or BGR arrays, one at a time.
 
 One ffmpeg process decodes the video, keeps `sample_rate` frames per
 second with the `fps` filter, scales them to a fixed size and writes them
-to a pipe as raw `bgr24`. Because the size is forced by the `scale`
-filter, every frame is exactly `width * height * 3` bytes, even when the
-stream changes resolution midway (browsers' MediaRecorder may do that).
-Only a few frames are held in memory at any time, whatever the video's
-length.
+to a pipe as raw `gray` (one byte per pixel) or `bgr24` (three). Because
+the size is forced by the `scale` filter, every frame has exactly the same
+number of bytes, even when the stream changes resolution midway (browsers'
+MediaRecorder may do that). Only a few frames are held in memory at any
+time, whatever the video's length.
 """
 
 from __future__ import annotations
@@ -31,21 +31,33 @@ from vision.probe import TRUNCATED_USER_MESSAGE
 
 logger = logging.getLogger(__name__)
 
+# Bytes per pixel of each output pixel format.
+PIXEL_FORMATS = {"gray": 1, "bgr24": 3}
+
 # Decoded frames that a reader thread may hold ahead of the analysis, so
 # that ffmpeg keeps decoding while the face detector runs.
 FRAMES_AHEAD = 2
 
 
 def build_sampling_command(
-    path: str | Path, *, sample_rate: float, width: int, height: int
+    path: str | Path,
+    *,
+    sample_rate: float,
+    width: int,
+    height: int,
+    pixel_format: str = "gray",
 ) -> list[str]:
-    """Return the ffmpeg arguments that write sampled raw BGR frames to stdout.
+    """Return the ffmpeg arguments that write sampled raw frames to stdout.
 
     ffmpeg applies the rotation metadata before the filters (its
     `autorotate` default), so `width` and `height` are the displayed size.
     With `round="up"`, the `fps` filter's sample at time t is the frame on
     screen at t (the last one whose timestamp is at or before t), rather
     than a frame up to half a sample period later.
+
+    For `gray`, ffmpeg keeps the luma plane, stretched to the full 0-255
+    range. On the sample video it is 1.3 levels brighter on average than
+    OpenCV's BGR2GRAY of the `bgr24` output, and at most 13 levels apart.
     """
     stream = ffmpeg.input(input_url(path))
     video = (
@@ -53,7 +65,7 @@ def build_sampling_command(
         .filter("scale", width, height, flags="area")
         .filter("setsar", 1)
     )
-    output = video.output("pipe:", format="rawvideo", pix_fmt="bgr24")
+    output = video.output("pipe:", format="rawvideo", pix_fmt=pixel_format)
     executable, *arguments = output.compile(cmd=ffmpeg_exe())
     # ffmpeg-python puts global options last, where ffmpeg 7 may ignore them.
     return [executable, "-hide_banner", "-nostdin", "-loglevel", "error", *arguments]
@@ -65,28 +77,36 @@ def read_sampled_frames(
     sample_rate: float,
     width: int,
     height: int,
+    pixel_format: str = "gray",
     deadline: float | None = None,
 ) -> Generator[np.ndarray, None, None]:
     """Yield the frames of `path` sampled at `sample_rate` frames per second.
 
-    Each frame is a `(height, width, 3)` uint8 BGR array. Raises
+    Each frame is a uint8 array, `(height, width)` for `gray` and
+    `(height, width, 3)` for `bgr24`. Raises
     ConversionError when ffmpeg fails or decodes no frame at all,
     InvalidMediaError when the file ends before the data its index lists,
     and TimeoutError once `deadline` (a `time.monotonic()` value) passes.
     ffmpeg is killed before either is raised, and when the caller closes
     the generator early.
     """
+    channels = PIXEL_FORMATS[pixel_format]
     args = build_sampling_command(
-        path, sample_rate=sample_rate, width=width, height=height
+        path,
+        sample_rate=sample_rate,
+        width=width,
+        height=height,
+        pixel_format=pixel_format,
     )
-    frame_bytes = width * height * 3
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    frame_bytes = width * height * channels
     frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=FRAMES_AHEAD)
     frame_count = 0
 
     with FfmpegProcess(args, deadline=deadline) as ffmpeg_run:
         reader = threading.Thread(
             target=_read_frames,
-            args=(ffmpeg_run, frame_bytes, (height, width, 3), frames),
+            args=(ffmpeg_run, frame_bytes, shape, frames),
             daemon=True,
         )
         reader.start()
@@ -130,7 +150,7 @@ def read_sampled_frames(
 def _read_frames(
     ffmpeg_run: FfmpegProcess,
     frame_bytes: int,
-    shape: tuple[int, int, int],
+    shape: tuple[int, ...],
     frames: queue.Queue[np.ndarray | None],
 ) -> None:
     try:
