@@ -104,18 +104,19 @@ def naive_timeline(path: str, model, cv2) -> list[dict]:
     return timeline
 
 
-def measure_reaction_lab(path: str, repeats: int) -> dict:
+def measure_reaction_lab(path: str, repeats: int, cpus: int = 0) -> dict:
     """Time `vision.analyzer.analyze`, the code path the application runs.
 
     Each run follows a run of the floor (ffmpeg decoding with the same
     sampling, frames discarded), so that other work on the machine slows
     both alike and their ratio stays meaningful. Both run at the worker's
-    default CPU priority, as the worker does.
+    default CPU priority, as the worker does, and on `cpus` cores (0 for
+    all), as the worker does on one core fewer while the site is in use.
     """
     from jobs.priority import lower_worker_priority
     from vision.analyzer import analyze, load_model
 
-    lower_worker_priority(background=True, cpus=0)
+    lower_worker_priority(background=True, cpus=cpus)
     load_model()
     floor_times = []
     times = []

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jobs.middleware.SiteActivityMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -180,6 +181,10 @@ JOB_MAX_ATTEMPTS = env_int("REACTION_LAB_JOB_MAX_ATTEMPTS", 3, minimum=1)
 WORKER_BACKGROUND = env_bool("REACTION_LAB_WORKER_BACKGROUND", True)
 # Cores the worker may use; 0 means all of them.
 WORKER_CPUS = env_int("REACTION_LAB_WORKER_CPUS", 0, minimum=0)
+# For this many seconds after a signed-in request that sends data (an
+# upload, say), the worker runs on one core fewer, so that the web server
+# has a core to itself (see jobs.activity). 0 turns this off.
+WORKER_YIELD_SECONDS = env_int("REACTION_LAB_WORKER_YIELD_SECONDS", 30, minimum=0)
 
 # Background work
 

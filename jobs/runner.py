@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from jobs.activity import match_worker_cores_to_activity
 from jobs.errors import classify
 from jobs.handlers import get_handler
 from jobs.models import Job
@@ -87,6 +88,7 @@ class JobContext:
         for the final report of 1.0.
         """
         self.check_deadline()
+        match_worker_cores_to_activity()
 
         now = time.monotonic()
         interval = settings.PROGRESS_INTERVAL_SECONDS
@@ -159,6 +161,8 @@ def claim_next_job() -> Job | None:
 def execute(job: Job) -> None:
     logger.info("Job %s (%s) started, attempt %s", job.pk, job.job_type, job.attempts)
     started = time.monotonic()
+    # Before the handler starts ffmpeg, which inherits the worker's cores.
+    match_worker_cores_to_activity()
     try:
         handler = get_handler(job.job_type)
         handler(job, JobContext(job))

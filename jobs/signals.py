@@ -11,12 +11,14 @@ logger = logging.getLogger(__name__)
 
 @receiver(post_spawn)
 def recover_on_worker_start(sender, proc_name, **kwargs) -> None:
+    from jobs.activity import start_worker_yielder
     from jobs.priority import lower_worker_priority
     from jobs.recovery import recover_interrupted_jobs
     from jobs.runner import install_stop_handler
 
     install_stop_handler()
     lower_worker_priority(settings.WORKER_BACKGROUND, settings.WORKER_CPUS)
+    start_worker_yielder(settings.WORKER_YIELD_SECONDS)
 
     try:
         recover_interrupted_jobs()

@@ -70,6 +70,7 @@ def data_dir(tmp_path, settings) -> Path:
     """A private media folder for the test; uploads and results land here."""
     folder = tmp_path / "data"
     (folder / "media").mkdir(parents=True)
+    settings.DATA_DIR = folder
     settings.MEDIA_ROOT = folder / "media"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -110,6 +111,7 @@ def outsider_api(outsider, data_dir) -> APIClient:
 @pytest.fixture(autouse=True)
 def _no_media_outside_tests(settings, tmp_path_factory):
     """Keep every test's files out of the developer's ./var folder."""
+    settings.DATA_DIR = tmp_path_factory.mktemp("data")
     if "location" in settings.STORAGES["default"].get("OPTIONS", {}):
         folder = tmp_path_factory.mktemp("media")
         settings.MEDIA_ROOT = folder
