@@ -46,7 +46,8 @@ class DetectorSettings:
         tracked, so 10 at 5 samples per second means every 2 s. With 1,
         every sample gets a full search.
     track_margin: how far around a tracked box to search, as a fraction of
-        the box's width and height on each side.
+        the box's width and height on each side. A face that moves further
+        between two samples is lost, and found again by a full search.
     track_face_size: the size, in pixels, to which a tracked face's window
         is scaled before the search.
     track_scale_factor: `scaleFactor` of the search around a tracked face.
@@ -62,7 +63,9 @@ class DetectorSettings:
     less costs a third of the time, because OpenCV's cascade then moves
     its window in steps of 2 pixels instead of 1, but the boxes it returns
     are a few percent larger, which changed the dominant emotion of up to
-    one sample in six.
+    one sample in six. A track_margin of 0.15 instead of 0.25 saved about
+    8 % of the time on the sample video, with the same share of samples
+    whose dominant emotion matches fer's own search (81-88 %).
     """
 
     detection_max_side: int = 320
@@ -70,7 +73,7 @@ class DetectorSettings:
     scale_factor: float = 1.1
     min_neighbors: int = 5
     redetect_interval: int = 10
-    track_margin: float = 0.25
+    track_margin: float = 0.15
     track_face_size: int = 64
     track_scale_factor: float = 1.2
     refine_found_faces: bool = True
