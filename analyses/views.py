@@ -299,12 +299,17 @@ def job_panel(request, pk: int):
     job = get_object_or_404(analysis_jobs(request.user), analysis_id=pk)
     job.position = job.queue_position()
 
-    response = render(
-        request,
-        "analyses/detail.html#job-panel",
-        {"analysis": job.analysis, "job": job, "poll_seconds": POLL_SECONDS},
-    )
+    response = render(request, "analyses/detail.html#job-panel", panel_context(job))
     return notify_if_finished(response, job, job.analysis)
+
+
+def panel_context(job: Job) -> dict:
+    return {
+        "analysis": job.analysis,
+        "job": job,
+        "poll_seconds": POLL_SECONDS,
+        "can_record": can_record(job.analysis),
+    }
 
 
 @require_POST
@@ -325,10 +330,7 @@ def retry_analysis(request, pk: int):
 
     job.position = job.queue_position()
     response = render(
-        request,
-        "analyses/detail.html#job-panel",
-        {"analysis": job.analysis, "job": job, "poll_seconds": POLL_SECONDS},
-        status=status,
+        request, "analyses/detail.html#job-panel", panel_context(job), status=status
     )
     return notify(response, message, level, "queueChanged")
 

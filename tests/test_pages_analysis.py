@@ -471,6 +471,40 @@ def test_results_fragment_of_failed_analysis_offers_no_recording(
     assert "Record the first one" not in page
 
 
+def test_job_panel_poll_hides_recording_once_failed(client, owner, data_dir):
+    analysis, job = make_analysis(owner)
+    set_status(job, Job.Status.FAILED)
+    client.force_login(owner)
+
+    panel = client.get(f"/projects/{analysis.pk}/job", **HTMX).content.decode()
+
+    # The page's button is replaced out of band, so a page opened while the
+    # job ran stops offering a recorder for a video that failed.
+    assert '<div id="record-action" hx-swap-oob="true">' in panel
+    assert "Record a reaction" not in panel
+
+
+def test_retry_response_offers_recording_again(client, owner, data_dir):
+    analysis, job = make_analysis(owner)
+    set_status(job, Job.Status.FAILED)
+    client.force_login(owner)
+
+    panel = client.post(f"/projects/{analysis.pk}/retry", **HTMX).content.decode()
+
+    assert '<div id="record-action" hx-swap-oob="true">' in panel
+    assert f'href="/projects/{analysis.pk}/record/">Record a reaction' in panel
+
+
+def test_detail_page_has_no_out_of_band_button(client, owner, data_dir):
+    analysis, job = make_analysis(owner)
+    client.force_login(owner)
+
+    page = client.get(f"/projects/{analysis.pk}/").content.decode()
+
+    assert page.count('id="record-action"') == 1
+    assert "hx-swap-oob" not in page
+
+
 def make_reaction(analysis, owner, timeline, status=Job.Status.COMPLETED):
     reaction, job = create_reaction(
         analysis, owner, SimpleUploadedFile("reaction.webm", b"webm"), 0.0

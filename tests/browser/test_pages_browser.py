@@ -234,6 +234,8 @@ def test_failed_job_offers_retry_only_when_useful(
     page.locator("#job-panel .badge", has_text="Queued").wait_for()
     page.locator(".toast", has_text="queued again").wait_for()
     assert page.locator("#job-panel").get_attribute("hx-trigger")
+    # A queued video may play, so the recorder is offered until it fails.
+    page.locator("#record-action a", has_text="Record a reaction").wait_for()
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED
 
@@ -241,6 +243,7 @@ def test_failed_job_offers_retry_only_when_useful(
     page.locator("#job-panel .badge", has_text="Failed").wait_for(
         timeout=JOB_TIMEOUT_MS
     )
+    page.locator("#record-action a").wait_for(state="detached")
     job.refresh_from_db()
     assert job.attempts == 2
 
