@@ -27,6 +27,7 @@ def analyse_video(job: Job, context) -> None:
         sample_rate=sample_rate,
         progress=context.report_progress,
         deadline=context.deadline,
+        decoder_threads=context.decoder_threads,
     )
     context.check_deadline()
 

@@ -14,7 +14,7 @@ from bench.measure import (
     measure_reaction_lab,
     run_in_child,
 )
-from bench.web import measure_web
+from bench.web import UPLOAD_BLOCKS, UPLOADS_PER_BLOCK, measure_web
 from vision.analyzer import summarize
 
 BENCHMARKS_FILE = REPO_DIR / "BENCHMARKS.md"
@@ -23,6 +23,20 @@ COMMAND = "make bench  (runs .venv/bin/python -m bench)"
 # Timed runs of the floor and of Reaction Lab on the 15 s inputs; the
 # median is reported. Naive runs once because it is 5 to 20 times slower.
 REPEATS = 5
+
+
+WEB_NOTES = (
+    "Measured against gunicorn (2 processes, 4 threads each) and a qcluster "
+    "started by `bench/web.py` on localhost, on their own SQLite database. "
+    f"Upload times: {UPLOAD_BLOCKS} blocks of {UPLOADS_PER_BLOCK} uploads of "
+    "smiling-man.jpg with the worker idle (stopped with SIGSTOP), each "
+    "followed by a block with it busy on the 10-minute video. Every upload "
+    "marks the site as in use, so the busy blocks meet a worker that has "
+    "already yielded a core. The first upload after "
+    "`REACTION_LAB_WORKER_YIELD_SECONDS` of quiet, which meets a worker on "
+    "every core, is not measured; the rows with yielding turned off show "
+    "what it costs."
+)
 
 
 def main() -> None:
@@ -164,7 +178,8 @@ def render_report(rows: list[dict], checks: list[dict], web_rows: list[dict]) ->
         "quality figures compare the face search alone. Reaction Lab on 1 core: "
         "the same, with ffmpeg and the analysis held to one core, as the worker "
         "is for `REACTION_LAB_WORKER_YIELD_SECONDS` after a signed-in upload "
-        "(no target).",
+        "(no target). Unlike the worker, which loads the model on every core "
+        "and is held to one later, this run loads it on one core.",
         "- Naive is not run on the 10-minute input: at an estimated 1 s per "
         "second of 720p video, it would add ten minutes.",
         "- Peak RSS: the VmHWM of the Python process that ran the measurement, "
@@ -190,7 +205,7 @@ def render_report(rows: list[dict], checks: list[dict], web_rows: list[dict]) ->
             f"| {item['figure']} | {item['value']} | {item['target']} | {verdict} |"
         )
 
-    lines += ["", "## Web", ""]
+    lines += ["", "## Web", "", WEB_NOTES, ""]
     if not web_rows:
         lines.append("Not measured yet: `bench/web.py` has no measurements.")
     else:

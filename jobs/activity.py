@@ -56,11 +56,16 @@ def mark_site_active() -> None:
 
 
 def seconds_since_activity() -> float | None:
-    """Return how long ago the site was last marked in use, or None if never."""
+    """Return how long ago the site was last marked in use, or None if never.
+
+    Raises OSError when the file exists but cannot be read.
+    """
     try:
-        return time.time() - activity_file().stat().st_mtime
+        modified = activity_file().stat().st_mtime
     except FileNotFoundError:
         return None
+
+    return time.time() - modified
 
 
 class CoreYielder:
@@ -78,6 +83,7 @@ class CoreYielder:
         self.fewer_cores = set(sorted(self.all_cores)[1:])
         self.narrowed = False
         self._last_check = 0.0
+        self._warned = False
 
     @property
     def enabled(self) -> bool:
@@ -90,7 +96,20 @@ class CoreYielder:
             return
 
         self._last_check = now
-        age = seconds_since_activity()
+        try:
+            age = seconds_since_activity()
+        except OSError as error:
+            # Only the cores depend on the file, so the job goes on.
+            if not self._warned:
+                logger.warning(
+                    "Worker pid %s keeps its cores as they are: could not read %s: %s",
+                    os.getpid(),
+                    activity_file(),
+                    error,
+                )
+                self._warned = True
+            return
+
         in_use = age is not None and age < self.yield_seconds
         if in_use == self.narrowed:
             # A new ffmpeg child inherits the cores of the thread that
@@ -146,8 +165,9 @@ def _thread_ids(pid: int) -> list[int]:
 def _set_thread_affinity(thread_id: int, cores: set[int]) -> None:
     try:
         os.sched_setaffinity(thread_id, cores)
-    except (ProcessLookupError, PermissionError):
-        pass
+    except OSError as error:
+        # The thread may have ended meanwhile.
+        logger.debug("Could not move thread %s to CPUs %s: %s", thread_id, cores, error)
 
 
 # The worker process's yielder, set up when django-q2 starts the worker.
@@ -158,6 +178,15 @@ def start_worker_yielder(yield_seconds: float) -> None:
     global _worker_yielder
 
     _worker_yielder = CoreYielder(yield_seconds)
+
+
+def worker_core_count() -> int | None:
+    """Return how many cores the worker has when the site is quiet, or None
+    outside the worker."""
+    if _worker_yielder is None or not _worker_yielder.all_cores:
+        return None
+
+    return len(_worker_yielder.all_cores)
 
 
 def match_worker_cores_to_activity() -> None:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from jobs.activity import match_worker_cores_to_activity
+from jobs.activity import match_worker_cores_to_activity, worker_core_count
 from jobs.errors import classify
 from jobs.handlers import get_handler
 from jobs.models import Job
@@ -71,6 +71,9 @@ class JobContext:
         self.job = job
         self.limit_seconds = time_limit(job.job_type)
         self.deadline = time.monotonic() + self.limit_seconds
+        # ffmpeg sizes its thread pool for the cores it starts on. A job that
+        # starts while the worker yields a core still sets it for all cores.
+        self.decoder_threads = worker_core_count()
         self._last_write = 0.0
 
     def check_deadline(self) -> None:

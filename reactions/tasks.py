@@ -45,6 +45,7 @@ def analyse_reaction(job: Job, context) -> None:
             ),
             deadline=context.deadline,
             time_offset=offset,
+            decoder_threads=context.decoder_threads,
         )
         context.check_deadline()
 

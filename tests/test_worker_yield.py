@@ -108,6 +108,24 @@ def test_yielder_moves_process_and_children(data_dir):
         set_tree_affinity(all_cores)
 
 
+def test_yielder_survives_unreadable_marker(data_dir, caplog):
+    all_cores = os.sched_getaffinity(0)
+    marker = activity.activity_file()
+    # A link to itself: stat fails with ELOOP rather than ENOENT.
+    marker.symlink_to(marker.name)
+    yielder = CoreYielder(yield_seconds=30)
+
+    with pytest.raises(OSError):
+        seconds_since_activity()
+    yielder.check()
+    yielder.check()
+
+    assert not yielder.narrowed
+    assert os.sched_getaffinity(0) == all_cores
+    warnings = [r for r in caplog.records if "keeps its cores" in r.getMessage()]
+    assert len(warnings) == 1
+
+
 @pytest.mark.cluster
 def test_busy_worker_yields_core_to_uploads(
     client, owner, media_dir, cluster, tmp_path
@@ -148,8 +166,15 @@ def test_busy_worker_yields_core_to_uploads(
         message="the worker did not take the core back",
     )
     assert Job.objects.get(pk=job_id).status == "processing"
-    # The worker's ffmpeg child was among the processes moved.
-    assert len(child_pids(worker_pid)) >= 1
+    # The worker's ffmpeg child was among the processes moved, and its
+    # thread count is set for every core, whichever cores it started on.
+    children = child_pids(worker_pid)
+    assert len(children) >= 1
+    with open(f"/proc/{children[0]}/cmdline", "rb") as cmdline:
+        arguments = cmdline.read().decode().split("\0")
+    assert "ffmpeg" in arguments[0]
+    threads = arguments[arguments.index("-threads") + 1]
+    assert threads == str(len(all_cores))
 
 
 def child_pids(pid: int) -> list[int]:

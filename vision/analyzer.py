@@ -109,6 +109,7 @@ def analyze(
     deadline: float | None = None,
     time_offset: float = 0.0,
     detector: DetectorSettings | None = None,
+    decoder_threads: int | None = None,
 ) -> AnalysisResult:
     """Measure the emotions of every face in the video or image at `path`.
 
@@ -116,7 +117,8 @@ def analyze(
     `1 / sample_rate` seconds. `time_offset` is added to every sample's
     time. `progress` is called with a fraction between 0 and 1 after each
     sample, and with 1.0 at the end. `deadline` is a `time.monotonic()`
-    value.
+    value. `decoder_threads` sets ffmpeg's thread count, which by default
+    follows the cores the process may use when ffmpeg starts.
 
     Raises InvalidMediaError for a file that is not a readable video or
     image, ConversionError when ffmpeg cannot decode it, AnalysisError when
@@ -137,7 +139,7 @@ def analyze(
         frames = read_image(path)
         scale = 1.0
     else:
-        frames, scale = sample_video(path, info, sample_rate, deadline)
+        frames, scale = sample_video(path, info, sample_rate, deadline, decoder_threads)
 
     tracker = FaceTracker(detector)
     timeline = []
@@ -167,7 +169,11 @@ def analyze(
 
 
 def sample_video(
-    path: str | Path, info: MediaInfo, sample_rate: float, deadline: float | None
+    path: str | Path,
+    info: MediaInfo,
+    sample_rate: float,
+    deadline: float | None,
+    decoder_threads: int | None = None,
 ) -> tuple[Generator[np.ndarray, None, None], float]:
     """Start streaming sampled frames and return them with their scale to the video."""
     scale = min(1.0, ANALYSIS_MAX_SIDE / max(info.width, info.height))
@@ -180,6 +186,7 @@ def sample_video(
         height=height,
         pixel_format="gray",
         deadline=deadline,
+        decoder_threads=decoder_threads,
     )
     return frames, scale
 
