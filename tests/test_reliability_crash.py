@@ -82,7 +82,7 @@ def test_queued_jobs_run_once_in_order(owner, cluster, web_server, data_dir):
     assert started == job_ids
     assert set(Job.objects.values_list("attempts", flat=True)) == {1}
     assert "Traceback" not in cluster.log()
-    # NOTE: the worker recycles after 200 tasks and loads the emotion model
-    # again. A SIGINT that arrives meanwhile leaves the cluster hanging for
-    # about 30 s, so this test ends it with SIGKILL.
+    # NOTE: the worker recycles after 200 tasks. django-q2's shutdown then
+    # waits forever for a task pusher blocked on the full task queue, which
+    # no worker reads any more, so this test ends the cluster with SIGKILL.
     cluster.kill()
