@@ -219,6 +219,41 @@ def test_analyze_4k_boxes_use_video_pixels(media_dir, tmp_path):
     assert x + w <= 3840
 
 
+@pytest.mark.parametrize(
+    ("label", "size", "position"),
+    [("1080p", "1920:1080", "660:370"), ("4K", "3840:2160", "1600:900")],
+)
+def test_analyze_finds_small_face_in_large_frame(
+    media_dir, tmp_path, label, size, position
+):
+    # The original's face, about 130 px wide, on a large black frame: too
+    # small for the coarse search, which shrinks the frame to 320 px.
+    video = tmp_path / f"small-face-{label}.mp4"
+    make_media(
+        "-t",
+        "4",
+        "-i",
+        str(media_dir / "talking-woman.mp4"),
+        "-vf",
+        f"pad={size}:{position}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        str(video),
+    )
+
+    result = analyze(video)
+
+    assert 20 <= result.summary["samples"] <= 21
+    assert result.summary["samples_with_face"] == result.summary["samples"]
+    left, top = (int(value) for value in position.split(":"))
+    for sample in result.timeline:
+        x, y, w, h = sample["faces"][0]["box"]
+        assert left <= x <= left + 596 - w
+        assert top <= y <= top + 336 - h
+
+
 def test_analyze_unusual_file_name(media_dir, tmp_path):
     image = tmp_path / 'sourire d\'été "ok".jpg'
     image.write_bytes((media_dir / "smiling-man.jpg").read_bytes())

@@ -7,12 +7,18 @@ ways:
 - A full search runs on a downscaled copy of the grey frame (its cost
   grows with the pixel count), and its boxes are scaled back to the
   frame's pixels so that each face is classified from the full frame.
+  Most full searches are coarse, on a copy 320 pixels long. Every
+  `fine_search_interval` samples, and when a face too small for the
+  coarse search is lost, a fine search also looks on a larger copy for
+  faces down to min_face_size.
 - Between full searches, each face found in the previous sample is looked
   for again only in a small window around its last box, at sizes close to
   its last size. When any face is lost, a full search runs on the same
-  sample, so a face is never dropped because of tracking. A face that
+  sample, so a face is never dropped because of tracking. Faces that a
+  full search misses but tracking still finds are kept. A face that
   newly appears is found at the next full search, at most
-  `redetect_interval` samples later.
+  `redetect_interval` samples later, or `fine_search_interval` samples
+  for a face too small for the coarse search.
 """
 
 from __future__ import annotations
@@ -45,6 +51,10 @@ class DetectorSettings:
     redetect_interval: samples between full searches while faces are
         tracked, so 10 at 5 samples per second means every 2 s. With 1,
         every sample gets a full search.
+    fine_search_interval: every this many samples, starting with the
+        first, the full search is a fine one (see `search_scale`), so 50
+        means every 10 s. Faces too small for the coarse search are found
+        there and then tracked.
     track_margin: how far around a tracked box to search, as a fraction of
         the box's width and height on each side. A face that moves further
         between two samples is lost, and found again by a full search.
@@ -73,6 +83,7 @@ class DetectorSettings:
     scale_factor: float = 1.1
     min_neighbors: int = 5
     redetect_interval: int = 10
+    fine_search_interval: int = 50
     track_margin: float = 0.15
     track_face_size: int = 64
     track_scale_factor: float = 1.2
@@ -89,28 +100,79 @@ def load_cascade() -> cv2.CascadeClassifier:
     return cascade
 
 
-def find_faces(grey: np.ndarray, settings: DetectorSettings) -> list[list[int]]:
-    """Return the faces in a grey frame as [x, y, w, h] boxes, largest first."""
+def search_scale(
+    width: int, height: int, settings: DetectorSettings, fine: bool
+) -> float:
+    """Return the scale of the copy of a frame that a full search runs on.
+
+    A coarse search shrinks the frame's longer side to detection_max_side,
+    which loses faces smaller than 24/320 of that side (144 pixels at
+    1080p). A fine search shrinks it only as far as keeps a face of
+    min_face_size at the cascade's 24-pixel window, as fer's own search
+    on the full frame would find it.
+    """
+    scale = settings.detection_max_side / max(width, height)
+    if fine:
+        scale = max(scale, CASCADE_WINDOW / settings.min_face_size)
+
+    return min(1.0, scale)
+
+
+def find_faces(
+    grey: np.ndarray, settings: DetectorSettings, fine: bool = False
+) -> list[list[int]]:
+    """Return the faces in a grey frame as [x, y, w, h] boxes, largest first.
+
+    A fine search runs the coarse search too, and looks on the finer copy
+    only for the faces too small for the coarse one, because the cascade's
+    cost there grows with every larger size it tries.
+    """
     height, width = grey.shape
-    scale = min(1.0, settings.detection_max_side / max(width, height))
+    coarse_scale = search_scale(width, height, settings, fine=False)
+    boxes = search_copy(grey, settings, coarse_scale)
+    fine_scale = search_scale(width, height, settings, fine=True)
+    if fine and fine_scale > coarse_scale:
+        # Up to 1.25 times the coarse search's smallest face, so that the
+        # two overlap.
+        coarse_min = CASCADE_WINDOW / coarse_scale
+        small = search_copy(grey, settings, fine_scale, max_face=1.25 * coarse_min)
+        boxes += [box for box in small if not any(overlap(box, b) for b in boxes)]
+
+    boxes.sort(key=box_area, reverse=True)
+    return boxes
+
+
+def search_copy(
+    grey: np.ndarray,
+    settings: DetectorSettings,
+    scale: float,
+    max_face: float | None = None,
+) -> list[list[int]]:
+    """Search a copy of `grey` shrunk by `scale`, for faces from min_face_size
+    to `max_face` pixels of the frame, and return them in frame pixels."""
+    height, width = grey.shape
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
 
     min_size = max(CASCADE_WINDOW, round(settings.min_face_size * scale))
+    max_size = (0, 0)
+    if max_face is not None:
+        side = max(min_size + 1, round(max_face * scale))
+        max_size = (side, side)
+
     found = load_cascade().detectMultiScale(
         grey,
         scaleFactor=settings.scale_factor,
         minNeighbors=settings.min_neighbors,
         flags=cv2.CASCADE_SCALE_IMAGE,
         minSize=(min_size, min_size),
+        maxSize=max_size,
     )
-    boxes = [
+    return [
         [round(x / scale), round(y / scale), round(w / scale), round(h / scale)]
         for x, y, w, h in found
     ]
-    boxes.sort(key=box_area, reverse=True)
-    return boxes
 
 
 class FaceTracker:
@@ -120,28 +182,55 @@ class FaceTracker:
         self.settings = settings
         self.boxes: list[list[int]] = []
         self.samples_since_search = 0
+        self.samples_seen = 0
 
     def find(self, frame: np.ndarray) -> list[list[int]]:
         """Return the faces in the next sample, a grey frame, as [x, y, w, h]
         boxes, largest first."""
-        due = self.samples_since_search + 1 >= self.settings.redetect_interval
-        if self.boxes and not due:
-            tracked = [track_face(frame, box, self.settings) for box in self.boxes]
-            if all(box is not None for box in tracked):
-                self.boxes = sorted(tracked, key=box_area, reverse=True)
-                self.samples_since_search += 1
-                return [clip_box(box, frame) for box in self.boxes]
+        settings = self.settings
+        fine = self.samples_seen % settings.fine_search_interval == 0
+        self.samples_seen += 1
+        due = self.samples_since_search + 1 >= settings.redetect_interval
 
-        self.boxes = find_faces(frame, self.settings)
-        if self.settings.refine_found_faces:
-            refined = (track_face(frame, box, self.settings) for box in self.boxes)
-            self.boxes = [
-                new or old for new, old in zip(refined, self.boxes, strict=True)
-            ]
-            self.boxes.sort(key=box_area, reverse=True)
+        tracked = [track_face(frame, box, settings) for box in self.boxes]
+        kept = [box for box in tracked if box is not None]
+        lost = [old for old, new in zip(self.boxes, tracked, strict=True) if not new]
+        if self.boxes and not lost and not due and not fine:
+            self.boxes = sorted(kept, key=box_area, reverse=True)
+            self.samples_since_search += 1
+            return [clip_box(box, frame) for box in self.boxes]
 
+        # A face lost from tracking may be too small for a coarse search.
+        height, width = frame.shape
+        coarse_min = CASCADE_WINDOW / search_scale(width, height, settings, False)
+        fine = fine or any(0.75 * max(box[2:]) < coarse_min for box in lost)
+        found = find_faces(frame, settings, fine=fine)
+        if settings.refine_found_faces:
+            refined = (track_face(frame, box, settings) for box in found)
+            found = [new or old for new, old in zip(refined, found, strict=True)]
+
+        # Tracked faces that this search missed are kept: a coarse search
+        # cannot see faces that a fine one found, and tracking confirms each
+        # face with the same cascade.
+        missed = [box for box in kept if not any(overlap(box, f) for f in found)]
+        self.boxes = sorted(found + missed, key=box_area, reverse=True)
         self.samples_since_search = 0
         return [clip_box(box, frame) for box in self.boxes]
+
+
+def overlap(first: list[int], second: list[int]) -> bool:
+    """Return whether the centre of either box lies inside the other."""
+
+    def contains(box, point):
+        return (
+            box[0] <= point[0] <= box[0] + box[2]
+            and box[1] <= point[1] <= box[1] + box[3]
+        )
+
+    def centre(box):
+        return (box[0] + box[2] / 2, box[1] + box[3] / 2)
+
+    return contains(first, centre(second)) or contains(second, centre(first))
 
 
 def box_area(box: list[int]) -> int:
