@@ -6,6 +6,7 @@ variable, so a typo never silently turns into a default.
 
 from __future__ import annotations
 
+import math
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -49,6 +50,8 @@ def env_float(name: str, default: float, minimum: float = 0.0) -> float:
         value = float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be a finite number, not {raw!r}.")
     if value <= minimum:
         raise ImproperlyConfigured(f"{name} must be above {minimum}, not {value}.")
     return value

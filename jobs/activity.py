@@ -33,6 +33,7 @@ CHECK_INTERVAL_SECONDS = 0.25
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 _last_mark = 0.0
+_mark_failing = False
 
 
 def activity_file() -> Path:
@@ -41,7 +42,7 @@ def activity_file() -> Path:
 
 def mark_site_active() -> None:
     """Record that someone is using the site now."""
-    global _last_mark
+    global _last_mark, _mark_failing
 
     now = time.monotonic()
     if now - _last_mark < MARK_INTERVAL_SECONDS:
@@ -52,7 +53,13 @@ def mark_site_active() -> None:
     try:
         path.touch()
     except OSError as error:
-        logger.warning("Failed to mark the site as in use in %s: %s", path, error)
+        # Logged once per process until a mark succeeds again.
+        if not _mark_failing:
+            logger.warning("Failed to mark the site as in use in %s: %s", path, error)
+        _mark_failing = True
+        return
+
+    _mark_failing = False
 
 
 def seconds_since_activity() -> float | None:
@@ -98,19 +105,23 @@ class CoreYielder:
         self._last_check = now
         try:
             age = seconds_since_activity()
+            self._warned = False
         except OSError as error:
-            # Only the cores depend on the file, so the job goes on.
+            # Only the cores depend on the file, so the job goes on as if
+            # the site were quiet. Logged once until the file reads again.
             if not self._warned:
                 logger.warning(
-                    "Worker pid %s keeps its cores as they are: could not read %s: %s",
+                    "Worker pid %s uses every core: could not read %s: %s",
                     os.getpid(),
                     activity_file(),
                     error,
                 )
                 self._warned = True
-            return
+            age = None
 
-        in_use = age is not None and age < self.yield_seconds
+        # A file dated in the future (the clock was set back) counts as
+        # quiet unless it is within the yield period.
+        in_use = age is not None and abs(age) < self.yield_seconds
         if in_use == self.narrowed:
             # A new ffmpeg child inherits the cores of the thread that
             # started it, so there is nothing to update.

@@ -43,3 +43,9 @@ def test_text_file_is_reported(tmp_path):
 
     with pytest.raises(CommandError, match="notes.mp4"):
         run_analyze(str(text))
+
+
+@pytest.mark.parametrize("rate", ["nan", "inf", "0"])
+def test_invalid_sample_rate_is_reported(media_dir, rate):
+    with pytest.raises(CommandError, match="--sample-rate must be a finite"):
+        run_analyze(str(media_dir / "smiling-man.jpg"), "--sample-rate", rate)

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int
+from config.env import env_bool, env_float, env_int
 
 
 def test_cluster_runs_one_worker_on_the_database():
@@ -56,3 +56,11 @@ def test_sqlite_uses_wal_and_immediate_transactions():
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf"])
+def test_decimal_setting_must_be_finite(monkeypatch, raw):
+    monkeypatch.setenv("SOME_RATE", raw)
+
+    with pytest.raises(ImproperlyConfigured, match="finite"):
+        env_float("SOME_RATE", 5.0)

@@ -254,6 +254,24 @@ def test_analyze_finds_small_face_in_large_frame(
         assert top <= y <= top + 336 - h
 
 
+def test_analyze_exif_rotated_image_size(media_dir, tmp_path):
+    # Stored sideways (384x381) with EXIF orientation 6: shown as 381x384.
+    from PIL import Image
+
+    image = Image.open(media_dir / "smiling-man.jpg").rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "sideways.jpg"
+    image.save(path, exif=exif.tobytes())
+
+    result = analyze(path)
+
+    assert (result.width, result.height) == (381, 384)
+    x, y, w, h = result.timeline[0]["faces"][0]["box"]
+    assert x + w <= result.width
+    assert y + h <= result.height
+
+
 def test_analyze_unusual_file_name(media_dir, tmp_path):
     image = tmp_path / 'sourire d\'été "ok".jpg'
     image.write_bytes((media_dir / "smiling-man.jpg").read_bytes())

@@ -111,19 +111,41 @@ def test_yielder_moves_process_and_children(data_dir):
 def test_yielder_survives_unreadable_marker(data_dir, caplog):
     all_cores = os.sched_getaffinity(0)
     marker = activity.activity_file()
-    # A link to itself: stat fails with ELOOP rather than ENOENT.
-    marker.symlink_to(marker.name)
     yielder = CoreYielder(yield_seconds=30)
+    try:
+        activity.mark_site_active()
+        yielder.check()
+        assert yielder.narrowed
 
-    with pytest.raises(OSError):
-        seconds_since_activity()
-    yielder.check()
-    yielder.check()
+        # A link to itself: stat fails with ELOOP rather than ENOENT.
+        marker.unlink()
+        marker.symlink_to(marker.name)
+        with pytest.raises(OSError):
+            seconds_since_activity()
+        yielder.check()
+        yielder.check()
 
-    assert not yielder.narrowed
-    assert os.sched_getaffinity(0) == all_cores
-    warnings = [r for r in caplog.records if "keeps its cores" in r.getMessage()]
-    assert len(warnings) == 1
+        assert not yielder.narrowed
+        assert os.sched_getaffinity(0) == all_cores
+        warnings = [r for r in caplog.records if "uses every core" in r.getMessage()]
+        assert len(warnings) == 1
+    finally:
+        set_tree_affinity(all_cores)
+
+
+def test_yielder_ignores_marker_dated_later(data_dir):
+    all_cores = os.sched_getaffinity(0)
+    yielder = CoreYielder(yield_seconds=30)
+    try:
+        activity.mark_site_active()
+        # As after the clock was set back by an hour.
+        make_old(activity.activity_file(), -3600)
+        yielder.check()
+
+        assert not yielder.narrowed
+        assert os.sched_getaffinity(0) == all_cores
+    finally:
+        set_tree_affinity(all_cores)
 
 
 @pytest.mark.cluster

@@ -125,8 +125,10 @@ def analyze(
     the face detector or emotion model fails, and TimeoutError once the
     deadline passes.
     """
-    if sample_rate <= 0:
-        raise ValueError(f"sample_rate must be positive, not {sample_rate}.")
+    if not (math.isfinite(sample_rate) and sample_rate > 0):
+        raise ValueError(
+            f"sample_rate must be a finite number above 0, not {sample_rate}."
+        )
 
     detector = detector or DetectorSettings()
     model = load_model()
@@ -148,9 +150,15 @@ def analyze(
         )
     )
     timeline = []
+    width, height = info.width, info.height
     # Closing the generator kills ffmpeg, so no error leaves it running.
     with contextlib.closing(frames):
         for index, frame in enumerate(frames):
+            if info.kind == "image":
+                # OpenCV turned the image by its EXIF orientation, which the
+                # probe does not apply, and boxes are in the turned pixels.
+                height, width = frame.shape
+
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"Analysis of {path} ran past the deadline.")
 
@@ -163,8 +171,8 @@ def analyze(
     duration = 0.0 if info.kind == "image" else len(timeline) / sample_rate
     return AnalysisResult(
         duration=round(info.duration or duration, 3),
-        width=info.width,
-        height=info.height,
+        width=width,
+        height=height,
         fps=info.fps,
         sample_rate=sample_rate,
         timeline=timeline,

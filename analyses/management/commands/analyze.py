@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from django.conf import settings
@@ -39,8 +40,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No file at {source}. Give the path of a video or image."
             )
-        if sample_rate <= 0:
-            raise CommandError("--sample-rate must be above 0.")
+        if not (math.isfinite(sample_rate) and sample_rate > 0):
+            raise CommandError(
+                f"--sample-rate must be a finite number above 0, not {sample_rate}."
+            )
 
         try:
             result = analyze(source, sample_rate=sample_rate)
