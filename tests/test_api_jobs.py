@@ -157,3 +157,22 @@ def test_openapi_schema_and_docs_need_sign_in(db):
 
     assert schema.status_code in (401, 403)
     assert docs.status_code in (302, 401, 403)
+
+
+def test_job_serializers_match_drf_fields(failed_job, media_dir, api, run_jobs):
+    from rest_framework import serializers
+
+    from jobs.serializers import JobDetailSerializer, JobSerializer
+
+    upload(api, media_dir / "smiling-man.jpg")
+    run_jobs()
+    upload(api, media_dir / "smiling-man.jpg")
+    jobs = list(Job.objects.all())
+    statuses = {job.status for job in jobs}
+    assert statuses == {"failed", "completed", "queued"}
+
+    for job in jobs:
+        for fast in (JobSerializer, JobDetailSerializer):
+            # The same fields through DRF's own field-by-field path.
+            drf_path = serializers.ModelSerializer.to_representation
+            assert fast(job).data == dict(drf_path(fast(job), job))
