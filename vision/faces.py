@@ -57,7 +57,10 @@ class DetectorSettings:
         there and then tracked.
     track_margin: how far around a tracked box to search, as a fraction of
         the box's width and height on each side. A face that moves further
-        between two samples is lost, and found again by a full search.
+        between two samples is looked for within lost_margin, and then by
+        a full search.
+    lost_margin: the wider margin tried before a full search when a
+        tracked face is lost.
     track_face_size: the size, in pixels, to which a tracked face's window
         is scaled before the search.
     track_scale_factor: `scaleFactor` of the search around a tracked face.
@@ -87,6 +90,7 @@ class DetectorSettings:
     redetect_interval: int = 15
     fine_search_interval: int = 50
     track_margin: float = 0.15
+    lost_margin: float = 1.0
     track_face_size: int = 64
     track_scale_factor: float = 1.2
     refine_found_faces: bool = True
@@ -185,6 +189,8 @@ class FaceTracker:
         self.boxes: list[list[int]] = []
         self.samples_since_search = 0
         self.samples_seen = 0
+        # Searches are fine until this sample after a small face was lost.
+        self.fine_until = 0
 
     def find(self, frame: np.ndarray) -> list[list[int]]:
         """Return the faces in the next sample, a grey frame, as [x, y, w, h]
@@ -194,7 +200,7 @@ class FaceTracker:
         self.samples_seen += 1
         due = self.samples_since_search + 1 >= settings.redetect_interval
 
-        tracked = [track_face(frame, box, settings) for box in self.boxes]
+        tracked = [self.follow(frame, box) for box in self.boxes]
         kept = [box for box in tracked if box is not None]
         lost = [old for old, new in zip(self.boxes, tracked, strict=True) if not new]
         if self.boxes and not lost and not due and not fine:
@@ -202,11 +208,17 @@ class FaceTracker:
             self.samples_since_search += 1
             return [clip_box(box, frame) for box in self.boxes]
 
-        # A face lost from tracking may be too small for a coarse search.
+        # A face lost from tracking may be too small for a coarse search,
+        # so searches stay fine for redetect_interval samples or until a
+        # search finds a face.
         height, width = frame.shape
         coarse_min = CASCADE_WINDOW / search_scale(width, height, settings, False)
-        fine = fine or any(0.75 * max(box[2:]) < coarse_min for box in lost)
+        if any(0.75 * max(box[2:]) < coarse_min for box in lost):
+            self.fine_until = self.samples_seen + settings.redetect_interval
+        fine = fine or self.samples_seen <= self.fine_until
         found = find_faces(frame, settings, fine=fine)
+        if found:
+            self.fine_until = 0
         if settings.refine_found_faces:
             refined = (track_face(frame, box, settings) for box in found)
             found = [new or old for new, old in zip(refined, found, strict=True)]
@@ -218,6 +230,17 @@ class FaceTracker:
         self.boxes = sorted(found + missed, key=box_area, reverse=True)
         self.samples_since_search = 0
         return [clip_box(box, frame) for box in self.boxes]
+
+    def follow(self, frame: np.ndarray, box: list[int]) -> list[int] | None:
+        """Track one face, searching a wider window when the usual one loses it.
+
+        A full search costs far more than the wider window, and a coarse
+        one cannot find a small face again at all.
+        """
+        found = track_face(frame, box, self.settings)
+        if found is None:
+            found = track_face(frame, box, self.settings, self.settings.lost_margin)
+        return found
 
 
 def overlap(first: list[int], second: list[int]) -> bool:
@@ -249,16 +272,17 @@ def clip_box(box: list[int], frame: np.ndarray) -> list[int]:
 
 
 def track_face(
-    grey: np.ndarray, box: list[int], settings: DetectorSettings
+    grey: np.ndarray,
+    box: list[int],
+    settings: DetectorSettings,
+    margin: float | None = None,
 ) -> list[int] | None:
     """Search near `box` in a grey frame for the face last seen there, or
-    return None if it is gone."""
+    return None if it is gone. `margin` replaces settings.track_margin."""
     frame_height, frame_width = grey.shape
     x, y, w, h = box
-    margin_x, margin_y = (
-        round(w * settings.track_margin),
-        round(h * settings.track_margin),
-    )
+    margin = settings.track_margin if margin is None else margin
+    margin_x, margin_y = round(w * margin), round(h * margin)
     left, top = max(0, x - margin_x), max(0, y - margin_y)
     right = min(frame_width, x + w + margin_x)
     bottom = min(frame_height, y + h + margin_y)
