@@ -201,10 +201,10 @@ class FaceTracker:
         due = self.samples_since_search + 1 >= settings.redetect_interval
 
         tracked = [self.follow(frame, box) for box in self.boxes]
-        kept = [box for box in tracked if box is not None]
+        followed = [box for box in tracked if box is not None]
         lost = [old for old, new in zip(self.boxes, tracked, strict=True) if not new]
         if self.boxes and not lost and not due and not fine:
-            self.boxes = sorted(kept, key=box_area, reverse=True)
+            self.boxes = sorted(followed, key=box_area, reverse=True)
             self.samples_since_search += 1
             return [clip_box(box, frame) for box in self.boxes]
 
@@ -219,15 +219,19 @@ class FaceTracker:
         found = find_faces(frame, settings, fine=fine)
         if found:
             self.fine_until = 0
-        if settings.refine_found_faces:
-            refined = (track_face(frame, box, settings) for box in found)
-            found = [new or old for new, old in zip(refined, found, strict=True)]
 
-        # Tracked faces that this search missed are kept: a coarse search
-        # cannot see faces that a fine one found, and tracking confirms each
-        # face with the same cascade.
-        missed = [box for box in kept if not any(overlap(box, f) for f in found)]
-        self.boxes = sorted(found + missed, key=box_area, reverse=True)
+        # Followed faces keep their tracked boxes, which are finer than the
+        # search's, even where a coarse search missed them: tracking
+        # confirms each face with the same cascade. Only new faces are
+        # refined.
+        new_faces = [b for b in found if not any(overlap(b, f) for f in followed)]
+        if settings.refine_found_faces:
+            refined = (track_face(frame, box, settings) for box in new_faces)
+            new_faces = [
+                new or old for new, old in zip(refined, new_faces, strict=True)
+            ]
+
+        self.boxes = sorted(followed + new_faces, key=box_area, reverse=True)
         self.samples_since_search = 0
         return [clip_box(box, frame) for box in self.boxes]
 
